@@ -1,0 +1,65 @@
+package dev.mercato.gateway.admin;
+
+import dev.mercato.gateway.auth.Secrets;
+import dev.mercato.gateway.error.ApiError;
+import dev.mercato.gateway.error.ErrorCode;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.micronaut.serde.annotation.Serdeable;
+
+/**
+ * The operator-of-the-platform API, guarded by the admin token from configuration
+ * ({@code mercato.admin.token}): creates consumer accounts with a first key, and registers
+ * provider nodes. With no token configured, every call is refused.
+ */
+@Controller("/admin")
+@ExecuteOn(TaskExecutors.BLOCKING)
+public class AdminController {
+
+    private final String adminToken;
+    private final AdminService admin;
+
+    public AdminController(@Value("${mercato.admin.token:}") String adminToken, AdminService admin) {
+        this.adminToken = adminToken;
+        this.admin = admin;
+    }
+
+    @Post("/accounts")
+    public HttpResponse<AdminService.CreatedAccount> createAccount(HttpRequest<?> request, @Body NewAccount body) {
+        requireAdmin(request);
+        return HttpResponse.created(admin.createAccount(body.name(), body.keyName()));
+    }
+
+    @Post("/nodes")
+    public HttpResponse<AdminService.CreatedNode> createNode(HttpRequest<?> request, @Body NewNode body) {
+        requireAdmin(request);
+        return HttpResponse.created(admin.createNode(body.operator(), body.name()));
+    }
+
+    private void requireAdmin(HttpRequest<?> request) {
+        String authorization = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
+        String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+            ? authorization.substring(7).trim() : "";
+        if (adminToken.isBlank() || !Secrets.constantTimeEquals(presented, adminToken)) {
+            throw new ApiError.Exception(ApiError.of(ErrorCode.ADMIN_UNAUTHORIZED, adminToken.isBlank()
+                ? "The admin API is off: set mercato.admin.token (MERCATO_ADMIN_TOKEN) to enable it."
+                : "The admin token is missing or wrong: send 'Authorization: Bearer <admin token>'."));
+        }
+    }
+
+    @Serdeable
+    public record NewAccount(String name, @Nullable String keyName) {
+    }
+
+    @Serdeable
+    public record NewNode(@Nullable String operator, String name) {
+    }
+}

@@ -1,0 +1,182 @@
+package dev.mercato.gateway.node;
+
+import dev.mercato.gateway.error.ApiError;
+import dev.mercato.gateway.error.ErrorCode;
+import io.micronaut.context.annotation.Context;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The live nodes of this gateway instance and the choice of a node for a request. Strategy:
+ * among nodes that serve the model, accept work now and have a free slot, take the one with
+ * the lowest load relative to its cap; ties are broken at random so equal nodes share the load
+ * instead of one node taking every burst.
+ */
+@Singleton
+@Context
+public class NodeRegistry {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeRegistry.class);
+
+    /** Suggested wait when no node serving a model is connected at all. */
+    static final int NO_PROVIDERS_RETRY_AFTER_SECONDS = 10;
+    /** Suggested wait when every node is at its cap (errors.md). */
+    static final int ALL_BUSY_RETRY_AFTER_SECONDS = 2;
+
+    private final Clock clock;
+    private final ConcurrentHashMap<String, ConnectedNode> nodesByName = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, KnownModel> knownModelsById = new ConcurrentHashMap<>();
+    /** model id → nodes serving it; rebuilt on every (rare) connect or disconnect, read lock-free. */
+    private volatile Map<String, List<ConnectedNode>> nodesByModel = Map.of();
+
+    public NodeRegistry(Clock clock, NodeDirectory directory) {
+        this.clock = clock;
+        for (KnownModel model : directory.knownModels()) {
+            knownModelsById.put(model.id(), model);
+        }
+    }
+
+    /** Adds a node; a node that reconnects replaces its stale connection, whose requests then fail over. */
+    void register(ConnectedNode node) {
+        ConnectedNode previous = nodesByName.put(node.displayName(), node);
+        if (previous != null) {
+            LOG.info("node {} reconnected; closing its previous connection", node.displayName());
+            previous.failAll("node " + previous.displayName() + " reconnected on a new socket");
+            previous.disconnect();
+        }
+        rebuildIndex();
+    }
+
+    void unregister(ConnectedNode node) {
+        if (nodesByName.remove(node.displayName(), node)) {
+            rebuildIndex();
+        }
+    }
+
+    void rememberModel(KnownModel model) {
+        knownModelsById.putIfAbsent(model.id(), model);
+    }
+
+    boolean isKnownModel(String modelId) {
+        return knownModelsById.containsKey(modelId);
+    }
+
+    private synchronized void rebuildIndex() {
+        Map<String, List<ConnectedNode>> index = new TreeMap<>();
+        for (ConnectedNode node : nodesByName.values()) {
+            for (String modelId : node.models().keySet()) {
+                index.computeIfAbsent(modelId, id -> new ArrayList<>()).add(node);
+            }
+        }
+        index.replaceAll((id, nodes) -> List.copyOf(nodes));
+        nodesByModel = Map.copyOf(index);
+    }
+
+    /**
+     * Picks a node for the model and takes one of its slots, or says precisely why none can
+     * serve: nobody serving it is connected, all of them rest, or all of them are full.
+     */
+    public Choice choose(String modelId) {
+        List<ConnectedNode> candidates = nodesByModel.getOrDefault(modelId, List.of());
+        if (candidates.isEmpty()) {
+            return new Choice.None(ApiError.of(ErrorCode.NO_PROVIDERS_ONLINE,
+                "No provider node serving model '" + modelId + "' is online right now; try again in a few minutes.")
+                .withRetryAfter(NO_PROVIDERS_RETRY_AFTER_SECONDS));
+        }
+        Instant now = clock.instant();
+        while (true) {
+            ConnectedNode best = null;
+            double bestLoad = Double.MAX_VALUE;
+            int ties = 0;
+            boolean anyAwake = false;
+            for (ConnectedNode node : candidates) {
+                if (!node.acceptsWorkAt(now)) {
+                    continue;
+                }
+                anyAwake = true;
+                int inFlight = node.inFlight();
+                if (inFlight >= node.maxConcurrency()) {
+                    continue;
+                }
+                double load = (double) inFlight / node.maxConcurrency();
+                if (load < bestLoad) {
+                    best = node;
+                    bestLoad = load;
+                    ties = 1;
+                } else if (load == bestLoad && ThreadLocalRandom.current().nextInt(++ties) == 0) {
+                    best = node; // reservoir sampling: each tied node equally likely
+                }
+            }
+            if (best == null) {
+                return new Choice.None(anyAwake ? allBusy(modelId, candidates.size()) : allResting(modelId, candidates, now));
+            }
+            if (best.tryAcquireSlot()) {
+                return new Choice.Chosen(best);
+            }
+            // Another request took the last slot between our look and our take; look again.
+        }
+    }
+
+    private static ApiError allBusy(String modelId, int nodeCount) {
+        return ApiError.of(ErrorCode.ALL_PROVIDERS_BUSY, "All " + nodeCount + " provider node(s) serving model '"
+            + modelId + "' are at their concurrency limit; retry in " + ALL_BUSY_RETRY_AFTER_SECONDS + " seconds.")
+            .withRetryAfter(ALL_BUSY_RETRY_AFTER_SECONDS);
+    }
+
+    private static ApiError allResting(String modelId, List<ConnectedNode> nodes, Instant now) {
+        Instant earliest = null;
+        for (ConnectedNode node : nodes) {
+            Instant back = node.schedule().phaseAt(now).online() ? now : node.schedule().phaseAt(now).nextChangeAt();
+            if (back != null && (earliest == null || back.isBefore(earliest))) {
+                earliest = back;
+            }
+        }
+        long seconds = earliest == null ? NO_PROVIDERS_RETRY_AFTER_SECONDS
+            : Math.max(1, Duration.between(now, earliest).toSeconds() + 1);
+        int retryAfter = (int) Math.min(Integer.MAX_VALUE, seconds);
+        return ApiError.of(ErrorCode.ALL_PROVIDERS_RESTING, "Every provider node serving model '" + modelId
+            + "' is in its rest window; the earliest returns in " + retryAfter + " seconds.").withRetryAfter(retryAfter);
+    }
+
+    /** Models some connected node serves, sorted, with their protocol and first-seen time. */
+    public List<KnownModel> servedModels() {
+        List<KnownModel> served = new ArrayList<>();
+        for (String modelId : nodesByModel.keySet()) {
+            KnownModel known = knownModelsById.get(modelId);
+            if (known != null) {
+                served.add(known);
+            }
+        }
+        served.sort((a, b) -> a.id().compareTo(b.id()));
+        return served;
+    }
+
+    public KnownModel knownModel(String modelId) {
+        return knownModelsById.get(modelId);
+    }
+
+    public Collection<ConnectedNode> nodes() {
+        return nodesByName.values();
+    }
+
+    /** Either a node whose slot is now taken, or the refusal to give the consumer. */
+    public sealed interface Choice {
+        record Chosen(ConnectedNode node) implements Choice {
+        }
+
+        record None(ApiError error) implements Choice {
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.mercato.gateway.relay;
+
+import dev.mercato.gateway.error.ApiError;
+import dev.mercato.gateway.error.ErrorCode;
+import dev.mercato.gateway.node.KnownModel;
+import dev.mercato.gateway.node.NodeRegistry;
+import dev.mercato.protocol.NodeFrame;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.http.server.netty.NettyHttpRequest;
+import io.micronaut.json.JsonMapper;
+import io.netty.channel.Channel;
+import io.netty.util.HashedWheelTimer;
+import jakarta.inject.Singleton;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+/**
+ * The relay steps of the request path: check the model, pick a node, send the request and
+ * turn the node's frames into the consumer's response.
+ */
+@Singleton
+public final class Relay {
+
+    /** Request headers the upstream may need; nothing else of the consumer's request is passed on. */
+    private static final List<String> FORWARDED_HEADERS = List.of("anthropic-version", "anthropic-beta", "openai-beta");
+
+    /** Longest model list quoted in an error message. */
+    private static final int MAX_MODELS_LISTED = 50;
+
+    private final NodeRegistry registry;
+    private final RequestParser parser;
+    private final RelaySettings settings;
+    private final JsonMapper jsonMapper;
+    private final HashedWheelTimer timer;
+
+    public Relay(NodeRegistry registry, RequestParser parser, RelaySettings settings, JsonMapper jsonMapper,
+                 HashedWheelTimer timer) {
+        this.registry = registry;
+        this.parser = parser;
+        this.settings = settings;
+        this.jsonMapper = jsonMapper;
+        this.timer = timer;
+    }
+
+    /** @throws ApiError.Exception when the request is refused before any node is involved */
+    public CompletableFuture<MutableHttpResponse<?>> relay(ApiRoute route, HttpRequest<?> httpRequest, byte[] body,
+                                                            String requestId) {
+        ParsedRequest request = parser.parse(route, body);
+        KnownModel model = registry.knownModel(request.model());
+        if (model == null) {
+            throw new ApiError.Exception(new ApiError(ErrorCode.MODEL_NOT_AVAILABLE, "The model '" + request.model()
+                + "' is not available. Models available now: " + availableModels() + ".", "model", null));
+        }
+        if (!model.protocol().equals(route.upstreamProtocol().wireName())) {
+            String routes = route.upstreamProtocol() == dev.mercato.protocol.Protocol.ANTHROPIC
+                ? "/v1/chat/completions or /v1/responses" : "/v1/messages";
+            throw new ApiError.Exception(new ApiError(ErrorCode.MODEL_NOT_AVAILABLE, "The model '" + request.model()
+                + "' is served over the " + model.protocol() + " API; call " + routes + " for it.", "model", null));
+        }
+        NodeRegistry.Choice choice = registry.choose(request.model());
+        return switch (choice) {
+            case NodeRegistry.Choice.None none -> throw new ApiError.Exception(none.error());
+            case NodeRegistry.Choice.Chosen chosen -> {
+                NodeFrame.Request frame = new NodeFrame.Request(requestId, route.upstreamProtocol(), route.path(),
+                    request.model(), forwardedHeaders(httpRequest), request.upstreamBody(),
+                    System.currentTimeMillis() + settings.deadlineMillis());
+                RelayExchange exchange = new RelayExchange(request, requestId, chosen.node(), settings, jsonMapper,
+                    channelOf(httpRequest));
+                yield exchange.start(frame, timer);
+            }
+        };
+    }
+
+    private String availableModels() {
+        List<KnownModel> served = registry.servedModels();
+        if (served.isEmpty()) {
+            return "none (no provider node is online)";
+        }
+        String listed = served.stream().limit(MAX_MODELS_LISTED).map(KnownModel::id).collect(Collectors.joining(", "));
+        return served.size() > MAX_MODELS_LISTED ? listed + " and " + (served.size() - MAX_MODELS_LISTED) + " more"
+            : listed;
+    }
+
+    private static Map<String, String> forwardedHeaders(HttpRequest<?> request) {
+        Map<String, String> headers = new HashMap<>(4);
+        for (String name : FORWARDED_HEADERS) {
+            String value = request.getHeaders().get(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
+        }
+        return headers;
+    }
+
+    private static Channel channelOf(HttpRequest<?> request) {
+        return request instanceof NettyHttpRequest<?> netty ? netty.getChannelHandlerContext().channel() : null;
+    }
+}

@@ -1,0 +1,277 @@
+package dev.mercato.gateway.relay;
+
+import dev.mercato.gateway.error.ApiError;
+import dev.mercato.gateway.error.ErrorCode;
+import dev.mercato.gateway.error.ErrorResponses;
+import dev.mercato.gateway.node.ConnectedNode;
+import dev.mercato.gateway.node.NodeExchange;
+import dev.mercato.protocol.NodeFrame;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.json.JsonMapper;
+import io.netty.channel.Channel;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.Timeout;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import reactor.util.concurrent.Queues;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One consumer request served by one node: turns the node's frames into the consumer's HTTP
+ * response. A stream is passed on event by event as it arrives; a non-streaming answer is
+ * gathered (bounded) so it can be answered with its length. Ends exactly once, on the first of:
+ * the node's end or fail, the deadline, or the consumer going away.
+ */
+final class RelayExchange implements NodeExchange {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RelayExchange.class);
+
+    private final ParsedRequest request;
+    private final String requestId;
+    private final ConnectedNode node;
+    private final RelaySettings settings;
+    private final UsageMeter usageMeter;
+    private final CompletableFuture<MutableHttpResponse<?>> response = new CompletableFuture<>();
+    private final long startNanos = System.nanoTime();
+    private final Channel consumerChannel;
+    private final GenericFutureListener<Future<? super Void>> onConsumerGone = future -> consumerGone();
+
+    // Guarded by this: frames, the deadline and the consumer's departure arrive on different threads.
+    private Sinks.Many<byte[]> streamSink;
+    private SseEventSplitter splitter;
+    private StringBuilder gatheredBody;
+    private int headStatus;
+    private String headContentType;
+    private int eventsForwarded;
+    private long firstChunkNanos;
+    private boolean finished;
+    private Timeout deadline;
+
+    RelayExchange(ParsedRequest request, String requestId, ConnectedNode node, RelaySettings settings,
+                  JsonMapper jsonMapper, Channel consumerChannel) {
+        this.request = request;
+        this.requestId = requestId;
+        this.node = node;
+        this.settings = settings;
+        this.usageMeter = new UsageMeter(jsonMapper, request.route());
+        this.consumerChannel = consumerChannel;
+    }
+
+    /** Sends the request to the node; completes with the consumer's response (a stream's starts at head). */
+    CompletableFuture<MutableHttpResponse<?>> start(NodeFrame.Request frame, HashedWheelTimer timer) {
+        synchronized (this) {
+            deadline = timer.newTimeout(t -> deadlinePassed(), settings.deadlineMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (consumerChannel != null) {
+            consumerChannel.closeFuture().addListener(onConsumerGone);
+        }
+        node.dispatch(frame, this);
+        return response;
+    }
+
+    @Override
+    public synchronized void onHead(NodeFrame.Head head) {
+        if (finished) {
+            return;
+        }
+        headStatus = head.status();
+        headContentType = head.headers() == null ? null : header(head.headers(), "content-type");
+        if (request.stream()) {
+            streamSink = Sinks.many().unicast().onBackpressureBuffer(Queues.<byte[]>get(settings.maxBufferedChunks()).get());
+            splitter = new SseEventSplitter(RelaySettings.MAX_EVENT_CHARS);
+            Flux<byte[]> body = streamSink.asFlux().doOnCancel(this::consumerGone);
+            response.complete(served(HttpResponse.status(headStatus, ErrorResponses.reasonPhrase(headStatus)))
+                .contentType(headContentType == null ? MediaType.TEXT_EVENT_STREAM : headContentType)
+                .header("cache-control", "no-cache")
+                .body(body));
+        } else {
+            gatheredBody = new StringBuilder();
+        }
+    }
+
+    @Override
+    public synchronized void onChunk(NodeFrame.Chunk chunk) {
+        if (finished) {
+            return;
+        }
+        if (firstChunkNanos == 0) {
+            firstChunkNanos = System.nanoTime();
+        }
+        if (streamSink != null) {
+            splitter.feed(chunk.data(), this::forwardEvent, this::forwardRaw);
+        } else if (gatheredBody != null) {
+            if (gatheredBody.length() + chunk.data().length() > settings.maxResponseBytes()) {
+                node.cancel(requestId, "response_too_large");
+                failBeforeOutput(ApiError.of(ErrorCode.RESPONSE_TOO_LARGE, "The answer exceeded the gateway's limit of "
+                    + settings.maxResponseBytes() + " bytes for a non-streaming response; use stream: true."));
+                return;
+            }
+            gatheredBody.append(chunk.data());
+        }
+    }
+
+    @Override
+    public synchronized void onEnd(NodeFrame.End end) {
+        if (finished) {
+            return;
+        }
+        if (streamSink != null) {
+            String rest = splitter.drain();
+            if (!rest.isEmpty()) {
+                forwardRaw(rest);
+            }
+            finish("ok");
+            streamSink.tryEmitComplete();
+        } else if (gatheredBody != null) {
+            String body = gatheredBody.toString();
+            usageMeter.onBody(body);
+            finish("ok");
+            response.complete(served(HttpResponse.status(headStatus, ErrorResponses.reasonPhrase(headStatus)))
+                .contentType(headContentType == null ? MediaType.APPLICATION_JSON : headContentType)
+                .body(body.getBytes(StandardCharsets.UTF_8)));
+        } else {
+            failBeforeOutput(ApiError.of(ErrorCode.UPSTREAM_FAILED,
+                "The provider node " + node.displayName() + " ended the request without answering."));
+        }
+    }
+
+    @Override
+    public synchronized void onFail(NodeFrame.Fail fail) {
+        if (finished) {
+            return;
+        }
+        ApiError error = FailureMapping.toApiError(fail, node.displayName());
+        if (streamSink != null) {
+            failMidStream(error);
+        } else {
+            failBeforeOutput(error);
+        }
+    }
+
+    private synchronized void deadlinePassed() {
+        if (finished) {
+            return;
+        }
+        node.cancel(requestId, "deadline");
+        ApiError error = ApiError.of(ErrorCode.UPSTREAM_TIMEOUT, "The request did not complete within the deadline of "
+            + settings.deadlineMillis() / 1000 + " seconds.");
+        if (streamSink != null) {
+            failMidStream(error);
+        } else {
+            failBeforeOutput(error);
+        }
+    }
+
+    /** The consumer closed the connection or stopped reading: stop the node's work at once. */
+    private synchronized void consumerGone() {
+        if (finished) {
+            return;
+        }
+        node.cancel(requestId, "client_disconnected");
+        finish("client_disconnected");
+        if (streamSink != null) {
+            streamSink.tryEmitComplete();
+        } else {
+            response.cancel(false);
+        }
+    }
+
+    private void forwardEvent(String event) {
+        if (usageMeter.onStreamEvent(event) && !request.consumerWantsUsageChunk()) {
+            return; // the gateway asked for the usage chunk on the consumer's behalf; it is not theirs to see
+        }
+        emit(event);
+    }
+
+    private void forwardRaw(String text) {
+        emit(text);
+    }
+
+    private void emit(String text) {
+        eventsForwarded++;
+        Sinks.EmitResult result = streamSink.tryEmitNext(text.getBytes(StandardCharsets.UTF_8));
+        if (result.isFailure()) {
+            // The consumer reads slower than the node writes and the bounded buffer is full.
+            LOG.warn("request {}: consumer fell {} chunks behind; cutting the stream off", requestId,
+                settings.maxBufferedChunks());
+            node.cancel(requestId, "consumer_too_slow");
+            finish("consumer_too_slow");
+            streamSink.tryEmitError(new IllegalStateException("consumer too slow"));
+        }
+    }
+
+    private void failMidStream(ApiError error) {
+        String rest = splitter.drain();
+        if (!rest.isEmpty()) {
+            emit(rest.endsWith("\n") ? rest + "\n" : rest + "\n\n");
+        }
+        if (finished) {
+            return;
+        }
+        emit(ErrorResponses.streamEvent(request.route().streamKind(), error, requestId, eventsForwarded));
+        finish(error.code().code());
+        streamSink.tryEmitComplete();
+    }
+
+    private void failBeforeOutput(ApiError error) {
+        MutableHttpResponse<?> refusal = ErrorResponses.response(request.route().wireProtocol(), error, requestId);
+        finish(error.code().code());
+        response.complete(refusal);
+    }
+
+    /** A bug while handling a frame must end the request, never leave the consumer waiting. */
+    @Override
+    public synchronized void failInternally(Throwable bug) {
+        LOG.error("request {}: the gateway failed while relaying", requestId, bug);
+        if (finished) {
+            return;
+        }
+        node.cancel(requestId, "gateway_error");
+        ApiError error = ApiError.of(ErrorCode.INTERNAL_ERROR, "The gateway failed while relaying the answer (request id "
+            + requestId + "); retry, and report the id if it persists.");
+        if (streamSink != null) {
+            failMidStream(error);
+        } else {
+            failBeforeOutput(error);
+        }
+    }
+
+    private void finish(String outcome) {
+        finished = true;
+        if (deadline != null) {
+            deadline.cancel();
+        }
+        if (consumerChannel != null) {
+            consumerChannel.closeFuture().removeListener(onConsumerGone);
+        }
+        if (LOG.isDebugEnabled()) {
+            long ttfbMicros = firstChunkNanos == 0 ? -1 : (firstChunkNanos - startNanos) / 1000;
+            LOG.debug("request {} model={} node={} outcome={} usage={} ttfb_us={} total_us={}", requestId,
+                request.model(), node.displayName(), outcome, usageMeter.usage(), ttfbMicros,
+                (System.nanoTime() - startNanos) / 1000);
+        }
+    }
+
+    private <T> MutableHttpResponse<T> served(MutableHttpResponse<T> response) {
+        return response.header("x-mercato-node", node.displayName());
+    }
+
+    private static String header(Map<String, String> headers, String name) {
+        for (Map.Entry<String, String> entry : headers.entrySet()) {
+            if (entry.getKey().equalsIgnoreCase(name)) {
+                return entry.getValue();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.mercato.gateway;
+
+import dev.mercato.gateway.storage.DatabaseLocation;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.json.JsonMapper;
+import io.micronaut.runtime.server.EmbeddedServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real gateway in this JVM on a free port, on a real (embedded) PostgreSQL shared by every
+ * test of the JVM. Each test creates its own accounts and nodes, so tests do not see each
+ * other's data.
+ */
+public final class TestGateway implements AutoCloseable {
+
+    public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
+    private static final AtomicInteger NODE_SEQUENCE = new AtomicInteger();
+    private static DatabaseLocation database;
+
+    private final EmbeddedServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private TestGateway(EmbeddedServer server) {
+        this.server = server;
+    }
+
+    public static TestGateway start() {
+        return start(Map.of());
+    }
+
+    public static TestGateway start(Map<String, Object> settings) {
+        Map<String, Object> properties = new HashMap<>(sharedDatabase().micronautProperties());
+        properties.put("micronaut.server.port", -1);
+        properties.put("mercato.admin.token", ADMIN_TOKEN);
+        properties.putAll(settings);
+        ApplicationContext context = ApplicationContext.builder().properties(properties).start();
+        return new TestGateway(context.getBean(EmbeddedServer.class).start());
+    }
+
+    private static synchronized DatabaseLocation sharedDatabase() {
+        if (database == null) {
+            try {
+                Path dataDir = Files.createTempDirectory("mercato-test-pg");
+                database = DatabaseLocation.embedded(dataDir);
+                Runtime.getRuntime().addShutdownHook(new Thread(database::close));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return database;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getPort();
+    }
+
+    /** Base URL with {@code /v1}, as the OpenAI SDK wants it. */
+    public String openAiBaseUrl() {
+        return baseUrl() + "/v1";
+    }
+
+    public String nodeUrl() {
+        return "ws://127.0.0.1:" + server.getPort() + "/v1/nodes/connect";
+    }
+
+    public <T> T bean(Class<T> type) {
+        return server.getApplicationContext().getBean(type);
+    }
+
+    /** A new account with one key; returns the key's secret. */
+    public String createApiKey() {
+        return (String) admin("/admin/accounts", "{\"name\":\"test account\"}").get("apiKey");
+    }
+
+    /** A new node of {@code operator} with a unique name; returns its token. */
+    public NewNode createNode(String operator) {
+        String name = "node-" + NODE_SEQUENCE.incrementAndGet();
+        Map<String, Object> created = admin("/admin/nodes", "{\"operator\":\"" + operator + "\",\"name\":\"" + name + "\"}");
+        return new NewNode((String) created.get("nodeId"), (String) created.get("nodeToken"));
+    }
+
+    public record NewNode(String displayName, String token) {
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> admin(String path, String json) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .header("authorization", "Bearer " + ADMIN_TOKEN)
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 201) {
+                throw new IllegalStateException("admin call " + path + " answered " + response.statusCode() + ": "
+                    + response.body());
+            }
+            return bean(JsonMapper.class).readValue(response.body(), Map.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.getApplicationContext().close();
+    }
+}
