@@ -1,0 +1,82 @@
+package dev.mercato.e2e;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import dev.mercato.agent.NodeAgent;
+import dev.mercato.agent.config.AgentConfig;
+import dev.mercato.agent.config.ModelConfig;
+import dev.mercato.agent.config.UpstreamConfig;
+import dev.mercato.agent.config.UpstreamType;
+import dev.mercato.gateway.TestGateway;
+import dev.mercato.protocol.Protocol;
+import dev.mercato.protocol.Schedule;
+import dev.mercato.simulator.SimulatorSettings;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole marketplace in one JVM: a real gateway on a free port and real node agents that dial
+ * it over WebSocket and serve from the simulated upstream; consumers are the official SDKs.
+ */
+final class Marketplace implements AutoCloseable {
+
+    static final String CLAUDE = "claude-sim-sonnet";
+    static final String GPT = "gpt-sim-4o";
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+
+    final TestGateway gateway;
+    final String apiKey;
+    private final List<NodeAgent> agents = new ArrayList<>();
+
+    private Marketplace(TestGateway gateway) {
+        this.gateway = gateway;
+        this.apiKey = gateway.createApiKey();
+    }
+
+    static Marketplace start(Map<String, Object> gatewaySettings) {
+        return new Marketplace(TestGateway.start(gatewaySettings));
+    }
+
+    /** Starts an agent serving the given models from the simulated upstream and waits for its welcome. */
+    NodeAgent startAgent(String operator, SimulatorSettings simulator, int maxConcurrency, List<ModelConfig> models) {
+        TestGateway.NewNode node = gateway.createNode(operator);
+        AgentConfig config = new AgentConfig(List.of(URI.create(gateway.nodeUrl())), node.token(), maxConcurrency,
+            Schedule.ALWAYS_ONLINE, List.of(new UpstreamConfig(UpstreamType.SIMULATED, null, null,
+                UpstreamConfig.DEFAULT_CONNECT_TIMEOUT_MILLIS, simulator, models)));
+        NodeAgent agent = NodeAgent.start(config);
+        agents.add(agent);
+        if (!agent.awaitConnected(CONNECT_TIMEOUT)) {
+            throw new IllegalStateException("agent for " + node.displayName() + " did not connect within " + CONNECT_TIMEOUT);
+        }
+        return agent;
+    }
+
+    NodeAgent startSimulatedAgent(SimulatorSettings simulator) {
+        return startAgent("acme", simulator, 16, List.of(new ModelConfig(CLAUDE, Protocol.ANTHROPIC, null, null),
+            new ModelConfig(GPT, Protocol.OPENAI, null, null)));
+    }
+
+    AnthropicClient anthropic() {
+        return AnthropicOkHttpClient.builder().baseUrl(gateway.baseUrl()).apiKey(apiKey).maxRetries(0)
+            .timeout(Duration.ofSeconds(30)).build();
+    }
+
+    OpenAIClient openAi() {
+        return OpenAIOkHttpClient.builder().baseUrl(gateway.openAiBaseUrl()).apiKey(apiKey).maxRetries(0)
+            .timeout(Duration.ofSeconds(30)).build();
+    }
+
+    @Override
+    public void close() {
+        for (NodeAgent agent : agents) {
+            agent.close();
+        }
+        gateway.close();
+    }
+}
