@@ -55,6 +55,10 @@ public final class DatabaseLocation implements AutoCloseable {
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(pgDataDir)
                 .setCleanDataDirectory(false)
+                // The library starts PostgreSQL for throwaway tests (fsync off, asynchronous
+                // commit); this database keeps accounts and money, so a commit must be durable.
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
                 .start();
             String jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
             LOG.warn("No database configured: started an embedded PostgreSQL on port {} with its data in {}. "

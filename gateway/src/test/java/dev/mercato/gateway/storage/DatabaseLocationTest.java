@@ -37,6 +37,22 @@ class DatabaseLocationTest {
     }
 
     @Test
+    void embeddedCommitsAreDurable(@TempDir Path dataDir) throws Exception {
+        try (DatabaseLocation location = DatabaseLocation.embedded(dataDir);
+             Connection connection = connect(location)) {
+            assertEquals("on", setting(connection, "fsync"));
+            assertEquals("on", setting(connection, "synchronous_commit"));
+        }
+    }
+
+    private static String setting(Connection connection, String name) throws Exception {
+        try (ResultSet rows = connection.createStatement().executeQuery("show " + name)) {
+            rows.next();
+            return rows.getString(1);
+        }
+    }
+
+    @Test
     void embeddedDataSurvivesARestart(@TempDir Path dataDir) throws Exception {
         try (DatabaseLocation first = DatabaseLocation.embedded(dataDir);
              Connection connection = connect(first)) {
