@@ -53,6 +53,8 @@ final class RelayExchange implements NodeExchange {
     private int headStatus;
     private String headContentType;
     private int eventsForwarded;
+    /** What one chunk frame carried, less anything removed: written to the consumer as one write. */
+    private final StringBuilder chunkOut = new StringBuilder();
     private long firstChunkNanos;
     private boolean finished;
     private Timeout deadline;
@@ -109,6 +111,7 @@ final class RelayExchange implements NodeExchange {
         }
         if (streamSink != null) {
             splitter.feed(chunk.data(), this::forwardEvent, this::forwardRaw);
+            flushChunk();
         } else if (gatheredBody != null) {
             if (gatheredBody.length() + chunk.data().length() > settings.maxResponseBytes()) {
                 node.cancel(requestId, "response_too_large");
@@ -126,10 +129,8 @@ final class RelayExchange implements NodeExchange {
             return;
         }
         if (streamSink != null) {
-            String rest = splitter.drain();
-            if (!rest.isEmpty()) {
-                forwardRaw(rest);
-            }
+            forwardRaw(splitter.drain());
+            flushChunk();
             finish("ok");
             streamSink.tryEmitComplete();
         } else if (gatheredBody != null) {
@@ -190,15 +191,27 @@ final class RelayExchange implements NodeExchange {
         if (usageMeter.onStreamEvent(event) && !request.consumerWantsUsageChunk()) {
             return; // the gateway asked for the usage chunk on the consumer's behalf; it is not theirs to see
         }
-        emit(event);
+        eventsForwarded++;
+        chunkOut.append(event);
     }
 
     private void forwardRaw(String text) {
-        emit(text);
+        chunkOut.append(text);
+    }
+
+    /**
+     * Writes what the node's chunk carried as one write, the way it arrived from the upstream:
+     * events that came together go out together, and a lone event goes out at once.
+     */
+    private void flushChunk() {
+        if (!chunkOut.isEmpty()) {
+            String text = chunkOut.toString();
+            chunkOut.setLength(0);
+            emit(text);
+        }
     }
 
     private void emit(String text) {
-        eventsForwarded++;
         Sinks.EmitResult result = streamSink.tryEmitNext(text.getBytes(StandardCharsets.UTF_8));
         if (result.isFailure()) {
             // The consumer reads slower than the node writes and the bounded buffer is full.
@@ -213,6 +226,7 @@ final class RelayExchange implements NodeExchange {
     private void failMidStream(ApiError error) {
         String rest = splitter.drain();
         if (!rest.isEmpty()) {
+            // Close the cut-off event so the error event that follows parses as its own.
             emit(rest.endsWith("\n") ? rest + "\n" : rest + "\n\n");
         }
         if (finished) {
