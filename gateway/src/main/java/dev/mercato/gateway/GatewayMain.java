@@ -7,6 +7,9 @@ import io.micronaut.runtime.Micronaut;
 /** Starts the gateway: resolves where the database lives, then boots Micronaut. */
 public final class GatewayMain {
 
+    /** How long shutdown waits for Micronaut to stop before the embedded database is closed anyway. */
+    static final long STOP_WAIT_MILLIS = 20_000;
+
     private GatewayMain() {
     }
 
@@ -17,11 +20,19 @@ public final class GatewayMain {
             .banner(false)
             .properties(database.micronautProperties())
             .start();
+        // Micronaut's own shutdown hook stops the context; stopping it here as well deadlocks the two.
+        // This hook only waits for that to finish, so the database outlives its last connection.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (context.isRunning()) {
-                context.stop();
+            long deadlineNanos = System.nanoTime() + STOP_WAIT_MILLIS * 1_000_000L;
+            while (context.isRunning() && System.nanoTime() < deadlineNanos) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
             }
             database.close();
-        }, "mercato-shutdown"));
+        }, "mercato-database-shutdown"));
     }
 }
