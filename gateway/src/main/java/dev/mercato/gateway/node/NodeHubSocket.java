@@ -81,6 +81,12 @@ public class NodeHubSocket {
         if (pending == null) {
             return; // a second frame raced the first hello's lookup; the hello decides
         }
+        // Shape first, before any database work: a malformed hello costs the gateway nothing.
+        String problem = validate(hello);
+        if (problem != null) {
+            reject(session, pending.remoteAddress(), "invalid_hello", problem);
+            return;
+        }
         CompletableFuture.supplyAsync(() -> admit(hello), blockingExecutor).whenComplete((identity, failure) -> {
             if (failure != null) {
                 LOG.error("could not check a node token", failure);
@@ -96,7 +102,7 @@ public class NodeHubSocket {
     }
 
     private Optional<NodeIdentity> admit(NodeFrame.Hello hello) {
-        if (!Secrets.looksLike(hello.nodeToken(), Secrets.NODE_TOKEN_PREFIX)) {
+        if (!Secrets.looksLike(hello.nodeToken(), Secrets.NODE_TOKEN_PREFIX)) { // null-safe
             return Optional.empty();
         }
         Optional<NodeIdentity> identity = directory.findByTokenHash(Secrets.hash(hello.nodeToken()));
@@ -113,11 +119,6 @@ public class NodeHubSocket {
     }
 
     private void welcome(WebSocketSession session, String remoteAddress, NodeFrame.Hello hello, NodeIdentity identity) {
-        String problem = validate(hello);
-        if (problem != null) {
-            reject(session, remoteAddress, "invalid_hello", problem);
-            return;
-        }
         if (!session.isOpen()) {
             return;
         }
