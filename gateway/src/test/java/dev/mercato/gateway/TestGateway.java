@@ -93,13 +93,26 @@ public final class TestGateway implements AutoCloseable {
     public record NewNode(String displayName, String token) {
     }
 
+    /** An admin API call with the admin token; {@code json} null makes it a GET. */
+    public HttpResponse<String> adminCall(String path, String json) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .header("authorization", "Bearer " + ADMIN_TOKEN)
+                .header("content-type", "application/json");
+            return http.send(json == null ? request.GET().build() : request.POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private Map<String, Object> admin(String path, String json) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path))
-                .header("authorization", "Bearer " + ADMIN_TOKEN)
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = adminCall(path, json);
             if (response.statusCode() != 201) {
                 throw new IllegalStateException("admin call " + path + " answered " + response.statusCode() + ": "
                     + response.body());
@@ -107,9 +120,6 @@ public final class TestGateway implements AutoCloseable {
             return bean(JsonMapper.class).readValue(response.body(), Map.class);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

@@ -1,6 +1,9 @@
 package dev.mercato.gateway.admin;
 
 import dev.mercato.gateway.auth.Secrets;
+import dev.mercato.gateway.billing.ModelPrice;
+import dev.mercato.gateway.billing.PriceBook;
+import dev.mercato.gateway.billing.PricingSettings;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
 import io.micronaut.context.annotation.Value;
@@ -10,10 +13,14 @@ import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
+
+import java.util.List;
 
 /**
  * The operator-of-the-platform API, guarded by the admin token from configuration
@@ -26,10 +33,15 @@ public class AdminController {
 
     private final String adminToken;
     private final AdminService admin;
+    private final PriceBook prices;
+    private final PricingSettings pricing;
 
-    public AdminController(@Value("${mercato.admin.token:}") String adminToken, AdminService admin) {
+    public AdminController(@Value("${mercato.admin.token:}") String adminToken, AdminService admin, PriceBook prices,
+                           PricingSettings pricing) {
         this.adminToken = adminToken;
         this.admin = admin;
+        this.prices = prices;
+        this.pricing = pricing;
     }
 
     @Post("/accounts")
@@ -42,6 +54,32 @@ public class AdminController {
     public HttpResponse<AdminService.CreatedNode> createNode(HttpRequest<?> request, @Body NewNode body) {
         requireAdmin(request);
         return HttpResponse.created(admin.createNode(body.operator(), body.name()));
+    }
+
+    /** Sets a model's price from now on; requests admitted before keep the price they were admitted at. */
+    @Post("/prices")
+    public HttpResponse<ModelPrice> setPrice(HttpRequest<?> request, @Body NewPrice body) {
+        requireAdmin(request);
+        ModelPrice price;
+        try {
+            price = new ModelPrice(body.modelId(), body.inputPerMillionMicros(), body.outputPerMillionMicros(),
+                body.cacheWritePerMillionMicros(), body.cacheReadPerMillionMicros(),
+                body.providerShareBps() == null ? pricing.providerShareBps() : body.providerShareBps(),
+                body.maxOutputTokens() == null ? pricing.defaultMaxOutputTokens() : body.maxOutputTokens(), null);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError.Exception(ApiError.of(ErrorCode.INVALID_REQUEST, e.getMessage()));
+        }
+        if (body.modelId() == null || body.modelId().isBlank() || body.modelId().length() > 200) {
+            throw new ApiError.Exception(ApiError.invalidParam("modelId", "modelId must be 1 to 200 characters."));
+        }
+        return HttpResponse.created(prices.change(price, "admin"));
+    }
+
+    /** A model's prices, newest first: the one in force and every one before it. */
+    @Get("/prices/{modelId}")
+    public List<ModelPrice> priceHistory(HttpRequest<?> request, @PathVariable String modelId) {
+        requireAdmin(request);
+        return prices.history(modelId);
     }
 
     private void requireAdmin(HttpRequest<?> request) {
@@ -57,6 +95,12 @@ public class AdminController {
 
     @Serdeable
     public record NewAccount(String name, @Nullable String keyName) {
+    }
+
+    @Serdeable
+    public record NewPrice(String modelId, long inputPerMillionMicros, long outputPerMillionMicros,
+                           long cacheWritePerMillionMicros, long cacheReadPerMillionMicros,
+                           @Nullable Integer providerShareBps, @Nullable Integer maxOutputTokens) {
     }
 
     @Serdeable
