@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One consumer request served by one node: turns the node's frames into the consumer's HTTP
@@ -55,6 +56,8 @@ final class RelayExchange implements NodeExchange {
     private int eventsForwarded;
     /** What one chunk frame carried, less anything removed: written to the consumer as one write. */
     private final StringBuilder chunkOut = new StringBuilder();
+    /** Bytes handed to the consumer's stream that its connection has not taken yet. */
+    private final AtomicLong bufferedBytes = new AtomicLong();
     private long firstChunkNanos;
     private boolean finished;
     private Timeout deadline;
@@ -89,9 +92,12 @@ final class RelayExchange implements NodeExchange {
         headStatus = head.status();
         headContentType = head.headers() == null ? null : header(head.headers(), "content-type");
         if (request.stream()) {
-            streamSink = Sinks.many().unicast().onBackpressureBuffer(Queues.<byte[]>get(settings.maxBufferedChunks()).get());
+            // Bounded by bytes below, not by count: one chunk may be a single token or 64K characters.
+            streamSink = Sinks.many().unicast().onBackpressureBuffer(Queues.<byte[]>unbounded().get());
             splitter = new SseEventSplitter(RelaySettings.MAX_EVENT_CHARS);
-            Flux<byte[]> body = streamSink.asFlux().doOnCancel(this::consumerGone);
+            Flux<byte[]> body = streamSink.asFlux()
+                .doOnNext(bytes -> bufferedBytes.addAndGet(-bytes.length))
+                .doOnCancel(this::consumerGone);
             response.complete(served(HttpResponse.status(headStatus, ErrorResponses.reasonPhrase(headStatus)))
                 .contentType(headContentType == null ? MediaType.TEXT_EVENT_STREAM : headContentType)
                 .header("cache-control", "no-cache")
@@ -212,11 +218,13 @@ final class RelayExchange implements NodeExchange {
     }
 
     private void emit(String text) {
-        Sinks.EmitResult result = streamSink.tryEmitNext(text.getBytes(StandardCharsets.UTF_8));
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        long buffered = bufferedBytes.addAndGet(bytes.length);
+        Sinks.EmitResult result = buffered > settings.maxBufferedBytes() ? Sinks.EmitResult.FAIL_OVERFLOW
+            : streamSink.tryEmitNext(bytes);
         if (result.isFailure()) {
             // The consumer reads slower than the node writes and the bounded buffer is full.
-            LOG.warn("request {}: consumer fell {} chunks behind; cutting the stream off", requestId,
-                settings.maxBufferedChunks());
+            LOG.warn("request {}: consumer fell {} bytes behind; cutting the stream off", requestId, buffered);
             node.cancel(requestId, "consumer_too_slow");
             finish("consumer_too_slow");
             streamSink.tryEmitError(new IllegalStateException("consumer too slow"));

@@ -4,7 +4,7 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 
 /** Relay limits (application.yml: mercato.relay). */
 @ConfigurationProperties("mercato.relay")
-public record RelaySettings(long deadlineMillis, int maxBufferedChunks, int maxResponseBytes) {
+public record RelaySettings(long deadlineMillis, long maxBufferedBytes, int maxResponseBytes) {
 
     /** A single SSE event longer than this is forwarded unexamined instead of being held. */
     public static final int MAX_EVENT_CHARS = 1024 * 1024;

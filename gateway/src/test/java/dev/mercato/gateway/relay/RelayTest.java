@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RelayTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
+    private static final int BUFFER_LIMIT_BYTES = 256 * 1024;
     private static final AtomicInteger MODEL_SEQUENCE = new AtomicInteger();
 
     private static TestGateway gateway;
@@ -41,7 +42,8 @@ class RelayTest {
 
     @BeforeAll
     static void startGateway() {
-        gateway = TestGateway.start(Map.of("mercato.relay.deadline-millis", 3000));
+        gateway = TestGateway.start(Map.of("mercato.relay.deadline-millis", 3000,
+            "mercato.relay.max-buffered-bytes", BUFFER_LIMIT_BYTES));
         apiKey = gateway.createApiKey();
     }
 
@@ -225,6 +227,34 @@ class RelayTest {
             NodeFrame.Cancel cancel = node.expect(NodeFrame.Cancel.class, WAIT);
             assertEquals(new NodeFrame.Cancel(request.id(), "client_disconnected"), cancel);
             assertTrue(System.nanoTime() - closedAtNanos < 1_000_000_000L, "cancel must arrive within a second");
+        }
+    }
+
+    @Test
+    void cutsOffAConsumerThatStopsReadingInsteadOfBufferingWithoutBound() throws Exception {
+        String model = newModel();
+        try (FakeNode node = connectNode(model, Protocol.OPENAI, 4)) {
+            String body = "{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            // The consumer opens the stream and never reads it.
+            CompletableFuture<HttpResponse<InputStream>> pending = http.sendAsync(post("/v1/chat/completions", body).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+            NodeFrame.Request request = node.expect(NodeFrame.Request.class, WAIT);
+            node.send(new NodeFrame.Head(request.id(), 200, Map.of("content-type", "text/event-stream")));
+            String event = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + "x".repeat(64 * 1024) + "\"}}]}\n\n";
+            NodeFrame cancel = null;
+            // Far more than socket buffers and the relay's limit hold together; stop as soon as the gateway gives up.
+            for (int sent = 0; sent < 1000 && cancel == null; sent++) {
+                node.send(new NodeFrame.Chunk(request.id(), event));
+                NodeFrame frame = node.poll(Duration.ZERO);
+                if (frame instanceof NodeFrame.Cancel) {
+                    cancel = frame;
+                }
+            }
+            if (cancel == null) {
+                cancel = node.expect(NodeFrame.Cancel.class, WAIT);
+            }
+            assertEquals(new NodeFrame.Cancel(request.id(), "consumer_too_slow"), cancel);
+            pending.get().body().close();
         }
     }
 
