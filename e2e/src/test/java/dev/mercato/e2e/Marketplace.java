@@ -45,11 +45,15 @@ final class Marketplace implements AutoCloseable {
 
     /** Starts an agent serving the given models from the simulated upstream and waits for its welcome. */
     NodeAgent startAgent(String operator, SimulatorSettings simulator, int maxConcurrency, List<ModelConfig> models) {
+        return startAgent(operator, maxConcurrency, List.of(new UpstreamConfig(UpstreamType.SIMULATED, null, null,
+            UpstreamConfig.DEFAULT_CONNECT_TIMEOUT_MILLIS, simulator, models)));
+    }
+
+    /** Starts an agent with the given upstreams (e.g. HTTP connectors) and waits for its welcome. */
+    NodeAgent startAgent(String operator, int maxConcurrency, List<UpstreamConfig> upstreams) {
         TestGateway.NewNode node = gateway.createNode(operator);
-        AgentConfig config = new AgentConfig(List.of(URI.create(gateway.nodeUrl())), node.token(), maxConcurrency,
-            Schedule.ALWAYS_ONLINE, List.of(new UpstreamConfig(UpstreamType.SIMULATED, null, null,
-                UpstreamConfig.DEFAULT_CONNECT_TIMEOUT_MILLIS, simulator, models)));
-        NodeAgent agent = NodeAgent.start(config);
+        NodeAgent agent = NodeAgent.start(new AgentConfig(List.of(URI.create(gateway.nodeUrl())), node.token(),
+            maxConcurrency, Schedule.ALWAYS_ONLINE, upstreams));
         agents.add(agent);
         if (!agent.awaitConnected(CONNECT_TIMEOUT)) {
             throw new IllegalStateException("agent for " + node.displayName() + " did not connect within " + CONNECT_TIMEOUT);
