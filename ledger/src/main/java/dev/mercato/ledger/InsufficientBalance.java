@@ -1,0 +1,23 @@
+package dev.mercato.ledger;
+
+/** A transfer refused because the account's balance cannot cover it (a consumer's 402). */
+public final class InsufficientBalance extends RuntimeException {
+
+    private final long balanceNano;
+    private final long neededNano;
+
+    public InsufficientBalance(String accountKey, long balanceNano, long neededNano) {
+        super("account " + accountKey + " has " + Usdc.format(balanceNano) + " USDC available, "
+            + Usdc.format(neededNano) + " USDC needed");
+        this.balanceNano = balanceNano;
+        this.neededNano = neededNano;
+    }
+
+    public long balanceNano() {
+        return balanceNano;
+    }
+
+    public long neededNano() {
+        return neededNano;
+    }
+}

@@ -1,0 +1,337 @@
+package dev.mercato.ledger;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * The simulation's reference ledger: the rules of ledger.md in memory, one operation at a time,
+ * with no batching and no database. After every step its balances must equal the real ledger's.
+ */
+final class LedgerModel {
+
+    static final String CLEARING = "clearing:inference";
+    static final String FEE = "revenue:fee";
+    static final String EQUITY = "equity:dev-credit";
+
+    /** What one delivery of an operation returned. */
+    sealed interface Outcome permits Done, Settled, Refused, Conflict, Invalid {
+    }
+
+    record Done() implements Outcome {
+    }
+
+    record Settled(Settlement settlement) implements Outcome {
+    }
+
+    record Refused(long balanceNano, long neededNano) implements Outcome {
+    }
+
+    record Conflict() implements Outcome {
+    }
+
+    record Invalid() implements Outcome {
+    }
+
+    static final Outcome DONE = new Done();
+    static final Outcome CONFLICT = new Conflict();
+    static final Outcome INVALID = new Invalid();
+
+    enum HoldState { LIVE, SETTLED, VOIDED }
+
+    static final class Hold {
+        final UUID id;
+        final String user;
+        final long amountNano;
+        final Instant expiresAt;
+        HoldState state = HoldState.LIVE;
+        Settlement settlement;
+
+        Hold(UUID id, String user, long amountNano, Instant expiresAt) {
+            this.id = id;
+            this.user = user;
+            this.amountNano = amountNano;
+            this.expiresAt = expiresAt;
+        }
+    }
+
+    /** The fields a transfer id is compared on when it is delivered again. */
+    private record Stored(String debit, String credit, long amountNano, String code, String phase, Instant expiresAt,
+                          String userData) {
+    }
+
+    /** An operation the simulation delivers: once, again (a duplicate), concurrently, or across a kill. */
+    sealed interface Op permits Fund, Withdraw, Reserve, Settle, Release {
+        /** The consumer whose balance it touches, or null. */
+        String user();
+
+        /** Applies the operation to the model and returns what the ledger must answer. */
+        Outcome expect(LedgerModel model);
+
+        /** Delivers the operation to the ledger and returns what it answered. */
+        Outcome deliver(Ledger ledger);
+    }
+
+    record Fund(UUID id, String user, long amountNano) implements Op {
+        public Outcome expect(LedgerModel model) {
+            return model.single(id, EQUITY, user, amountNano, "dev_credit");
+        }
+
+        public Outcome deliver(Ledger ledger) {
+            return outcomeOf(() -> ledger.transfer(id, EQUITY, user, amountNano, "dev_credit", null));
+        }
+    }
+
+    record Withdraw(UUID id, String provider, long amountNano) implements Op {
+        public String user() {
+            return null;
+        }
+
+        public Outcome expect(LedgerModel model) {
+            return model.single(id, provider, EQUITY, amountNano, "withdrawal");
+        }
+
+        public Outcome deliver(Ledger ledger) {
+            return outcomeOf(() -> ledger.transfer(id, provider, EQUITY, amountNano, "withdrawal", null));
+        }
+    }
+
+    record Reserve(UUID holdId, String user, long amountNano, Instant expiresAt, String userData) implements Op {
+        public Outcome expect(LedgerModel model) {
+            return model.reserve(holdId, user, amountNano, expiresAt, userData);
+        }
+
+        public Outcome deliver(Ledger ledger) {
+            return outcomeOf(() -> ledger.reserve(holdId, user, CLEARING, amountNano, expiresAt, "inference", userData));
+        }
+    }
+
+    record Settle(UUID holdId, String user, long costNano, String provider, long shareNano) implements Op {
+        public Outcome expect(LedgerModel model) {
+            return model.settle(holdId, costNano, provider, shareNano);
+        }
+
+        public Outcome deliver(Ledger ledger) {
+            try {
+                return new Settled(ledger.settle(holdId, costNano, provider, FEE, shareNano));
+            } catch (IllegalArgumentException e) {
+                return INVALID;
+            }
+        }
+    }
+
+    record Release(UUID holdId, String user) implements Op {
+        public Outcome expect(LedgerModel model) {
+            return model.release(holdId);
+        }
+
+        public Outcome deliver(Ledger ledger) {
+            return outcomeOf(() -> ledger.release(holdId));
+        }
+    }
+
+    private final Map<String, AccountFlags> flags = new LinkedHashMap<>();
+    private final Map<String, Counters> counters = new LinkedHashMap<>();
+    private final Map<UUID, Stored> transfers = new HashMap<>();
+    private final Map<UUID, Hold> holds = new LinkedHashMap<>();
+    private long transferRows;
+    private Instant now;
+
+    LedgerModel(Instant now) {
+        this.now = now;
+    }
+
+    void open(String key, AccountFlags accountFlags) {
+        flags.put(key, accountFlags);
+        counters.put(key, Counters.ZERO);
+    }
+
+    Iterable<String> accountKeys() {
+        return counters.keySet();
+    }
+
+    AccountBalance balance(String key) {
+        return counters.get(key).toBalance();
+    }
+
+    long transferRows() {
+        return transferRows;
+    }
+
+    Instant now() {
+        return now;
+    }
+
+    void setNow(Instant instant) {
+        now = instant;
+    }
+
+    Hold hold(UUID holdId) {
+        return holds.get(holdId);
+    }
+
+    List<Hold> holds(String user, boolean liveOnly) {
+        List<Hold> found = new ArrayList<>();
+        for (Hold hold : holds.values()) {
+            if ((user == null || hold.user.equals(user)) && (!liveOnly || hold.state == HoldState.LIVE)) {
+                found.add(hold);
+            }
+        }
+        return found;
+    }
+
+    long liveHolds() {
+        return holds.values().stream().filter(hold -> hold.state == HoldState.LIVE).count();
+    }
+
+    /** Rows written by a race step whose admitted holds were all released at once: a pending and a void each. */
+    void recordReleasedRaceHolds(int admitted) {
+        transferRows += 2L * admitted;
+    }
+
+    Outcome single(UUID id, String debit, String credit, long amountNano, String code) {
+        Stored transfer = new Stored(debit, credit, amountNano, code, "single", null, null);
+        if (transfers.containsKey(id)) {
+            return transfers.get(id).equals(transfer) ? DONE : CONFLICT;
+        }
+        Map<String, Counters> changes = Map.of(
+            debit, new Counters(0, amountNano, 0, 0),
+            credit, new Counters(0, 0, 0, amountNano));
+        Outcome refused = refusal(debit, changes.get(debit));
+        if (refused == null) {
+            refused = refusal(credit, changes.get(credit));
+        }
+        if (refused != null) {
+            return refused;
+        }
+        changes.forEach(this::move);
+        transfers.put(id, transfer);
+        transferRows++;
+        return DONE;
+    }
+
+    Outcome reserve(UUID holdId, String user, long amountNano, Instant expiresAt, String userData) {
+        Stored transfer = new Stored(user, CLEARING, amountNano, "inference", "pending", expiresAt, userData);
+        if (transfers.containsKey(holdId)) {
+            return transfers.get(holdId).equals(transfer) ? DONE : CONFLICT;
+        }
+        if (!expiresAt.isAfter(now)) {
+            return INVALID;
+        }
+        Counters userChange = new Counters(amountNano, 0, 0, 0);
+        Outcome refused = refusal(user, userChange);
+        if (refused != null) {
+            return refused;
+        }
+        move(user, userChange);
+        move(CLEARING, new Counters(0, 0, amountNano, 0));
+        transfers.put(holdId, transfer);
+        holds.put(holdId, new Hold(holdId, user, amountNano, expiresAt));
+        transferRows++;
+        return DONE;
+    }
+
+    Outcome settle(UUID holdId, long costNano, String provider, long shareNano) {
+        Hold hold = holds.get(holdId);
+        if (hold == null) {
+            return INVALID;
+        }
+        switch (hold.state) {
+            case SETTLED -> {
+                return new Settled(hold.settlement);
+            }
+            case VOIDED -> {
+                return new Settled(new Settlement(0, costNano, 0, 0));
+            }
+            case LIVE -> {
+            }
+        }
+        long postedNano = Math.min(costNano, hold.amountNano);
+        if (shareNano > postedNano) {
+            return INVALID;
+        }
+        long feeNano = postedNano - shareNano;
+        move(hold.user, new Counters(-hold.amountNano, postedNano, 0, 0));
+        move(CLEARING, new Counters(0, 0, -hold.amountNano, postedNano));
+        transferRows++;
+        if (shareNano > 0) {
+            move(CLEARING, new Counters(0, shareNano, 0, 0));
+            move(provider, new Counters(0, 0, 0, shareNano));
+            transferRows++;
+        }
+        if (feeNano > 0) {
+            move(CLEARING, new Counters(0, feeNano, 0, 0));
+            move(FEE, new Counters(0, 0, 0, feeNano));
+            transferRows++;
+        }
+        hold.state = HoldState.SETTLED;
+        hold.settlement = new Settlement(postedNano, costNano - postedNano, shareNano, feeNano);
+        return new Settled(hold.settlement);
+    }
+
+    Outcome release(UUID holdId) {
+        Hold hold = holds.get(holdId);
+        if (hold == null) {
+            return INVALID;
+        }
+        if (hold.state == HoldState.LIVE) {
+            voidHold(hold);
+        }
+        return DONE;
+    }
+
+    /** Voids every live hold whose expiry is not after now; returns how many. */
+    int sweep() {
+        int voided = 0;
+        for (Hold hold : holds.values()) {
+            if (hold.state == HoldState.LIVE && !hold.expiresAt.isAfter(now)) {
+                voidHold(hold);
+                voided++;
+            }
+        }
+        return voided;
+    }
+
+    private void voidHold(Hold hold) {
+        move(hold.user, new Counters(-hold.amountNano, 0, 0, 0));
+        move(CLEARING, new Counters(0, 0, -hold.amountNano, 0));
+        hold.state = HoldState.VOIDED;
+        transferRows++;
+    }
+
+    /** The refusal the ledger must answer if {@code change} would break the account's balance flag, else null. */
+    private Outcome refusal(String key, Counters change) {
+        AccountFlags accountFlags = Objects.requireNonNull(flags.get(key), key);
+        Counters before = counters.get(key);
+        Counters after = before.plus(change);
+        if (accountFlags.debitsMustNotExceedCredits() && after.debitExposure() > after.creditsPosted()) {
+            return new Refused(before.creditsPosted() - before.debitExposure(), change.debitExposure() - change.creditsPosted());
+        }
+        if (accountFlags.creditsMustNotExceedDebits() && after.creditExposure() > after.debitsPosted()) {
+            return new Refused(before.debitsPosted() - before.creditExposure(), change.creditExposure() - change.debitsPosted());
+        }
+        return null;
+    }
+
+    private void move(String key, Counters change) {
+        counters.put(key, counters.get(key).plus(change));
+    }
+
+    private static Outcome outcomeOf(Runnable delivery) {
+        try {
+            delivery.run();
+            return DONE;
+        } catch (InsufficientBalance refused) {
+            return new Refused(refused.balanceNano(), refused.neededNano());
+        } catch (TransferConflict conflict) {
+            return CONFLICT;
+        } catch (IllegalArgumentException invalid) {
+            return INVALID;
+        }
+    }
+}
