@@ -33,6 +33,7 @@ final class Marketplace implements AutoCloseable {
     final TestGateway gateway;
     final String apiKey;
     private final List<NodeAgent> agents = new ArrayList<>();
+    private final java.util.Map<NodeAgent, TestGateway.NewNode> nodesByAgent = new java.util.HashMap<>();
 
     private Marketplace(TestGateway gateway) {
         this.gateway = gateway;
@@ -55,10 +56,18 @@ final class Marketplace implements AutoCloseable {
         NodeAgent agent = NodeAgent.start(new AgentConfig(List.of(URI.create(gateway.nodeUrl())), node.token(),
             maxConcurrency, Schedule.ALWAYS_ONLINE, upstreams));
         agents.add(agent);
+        nodesByAgent.put(agent, node);
         if (!agent.awaitConnected(CONNECT_TIMEOUT)) {
             throw new IllegalStateException("agent for " + node.displayName() + " did not connect within " + CONNECT_TIMEOUT);
         }
         return agent;
+    }
+
+    /** The operator of the node an agent serves as, by its id in the database. */
+    long operatorIdOf(NodeAgent agent) {
+        String[] operatorAndNode = nodesByAgent.get(agent).displayName().split("/", 2);
+        return gateway.bean(dev.mercato.gateway.node.NodeDirectory.class).findByName(operatorAndNode[0], operatorAndNode[1])
+            .orElseThrow().operatorId();
     }
 
     NodeAgent startSimulatedAgent(SimulatorSettings simulator) {

@@ -43,6 +43,7 @@ public final class TestGateway implements AutoCloseable {
         Map<String, Object> properties = new HashMap<>(sharedDatabase().micronautProperties());
         properties.put("micronaut.server.port", -1);
         properties.put("mercato.admin.token", ADMIN_TOKEN);
+        properties.put("mercato.dev.credit-enabled", true);
         properties.putAll(settings);
         ApplicationContext context = ApplicationContext.builder().properties(properties).start();
         return new TestGateway(context.getBean(EmbeddedServer.class).start());
@@ -78,9 +79,23 @@ public final class TestGateway implements AutoCloseable {
         return server.getApplicationContext().getBean(type);
     }
 
-    /** A new account with one key; returns the key's secret. */
+    /** Dev credit each test account starts with. */
+    public static final String STARTING_CREDIT_USDC = "100";
+
+    /** A new account, funded with {@link #STARTING_CREDIT_USDC}, with one key; returns the key's secret. */
     public String createApiKey() {
-        return (String) admin("/admin/accounts", "{\"name\":\"test account\"}").get("apiKey");
+        return createAccount().apiKey();
+    }
+
+    public NewAccount createAccount() {
+        Map<String, Object> created = admin("/admin/accounts", "{\"name\":\"test account\"}");
+        long accountId = ((Number) created.get("accountId")).longValue();
+        admin("/admin/dev-credit", "{\"accountId\":" + accountId + ",\"amountUsdc\":\"" + STARTING_CREDIT_USDC
+            + "\",\"reference\":\"test\"}");
+        return new NewAccount(accountId, (String) created.get("apiKey"));
+    }
+
+    public record NewAccount(long accountId, String apiKey) {
     }
 
     /** A new node of {@code operator} with a unique name; returns its token. */

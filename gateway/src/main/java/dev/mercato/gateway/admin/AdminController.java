@@ -1,11 +1,16 @@
 package dev.mercato.gateway.admin;
 
 import dev.mercato.gateway.auth.Secrets;
+import dev.mercato.gateway.billing.Billing;
 import dev.mercato.gateway.billing.ModelPrice;
 import dev.mercato.gateway.billing.PriceBook;
 import dev.mercato.gateway.billing.PricingSettings;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
+import dev.mercato.ledger.AccountFlags;
+import dev.mercato.ledger.Ledger;
+import dev.mercato.ledger.TransferIds;
+import dev.mercato.ledger.Usdc;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
@@ -35,9 +40,14 @@ public class AdminController {
     private final AdminService admin;
     private final PriceBook prices;
     private final PricingSettings pricing;
+    private final Ledger ledger;
+    private final boolean devCreditEnabled;
 
     public AdminController(@Value("${mercato.admin.token:}") String adminToken, AdminService admin, PriceBook prices,
-                           PricingSettings pricing) {
+                           PricingSettings pricing, Ledger ledger,
+                           @Value("${mercato.dev.credit-enabled:false}") boolean devCreditEnabled) {
+        this.ledger = ledger;
+        this.devCreditEnabled = devCreditEnabled;
         this.adminToken = adminToken;
         this.admin = admin;
         this.prices = prices;
@@ -54,6 +64,36 @@ public class AdminController {
     public HttpResponse<AdminService.CreatedNode> createNode(HttpRequest<?> request, @Body NewNode body) {
         requireAdmin(request);
         return HttpResponse.created(admin.createNode(body.operator(), body.name()));
+    }
+
+    /**
+     * Funds an account from the dev-credit source, for a local marketplace and tests only: off
+     * unless mercato.dev.credit-enabled is true, which no production configuration sets.
+     * Idempotent by (account, reference), so running it twice credits once.
+     */
+    @Post("/dev-credit")
+    public HttpResponse<DevCredited> devCredit(HttpRequest<?> request, @Body NewDevCredit body) {
+        requireAdmin(request);
+        if (!devCreditEnabled) {
+            throw new ApiError.Exception(ApiError.of(ErrorCode.NOT_FOUND,
+                "Dev credit is off: it exists only for a local marketplace (mercato.dev.credit-enabled)."));
+        }
+        long amountNano;
+        try {
+            amountNano = Usdc.parse(body.amountUsdc());
+        } catch (RuntimeException e) {
+            throw new ApiError.Exception(ApiError.invalidParam("amountUsdc",
+                "amountUsdc must be a positive decimal USDC amount with at most 9 decimals, was '" + body.amountUsdc() + "'."));
+        }
+        if (amountNano <= 0 || body.reference() == null || body.reference().isBlank()) {
+            throw new ApiError.Exception(ApiError.of(ErrorCode.INVALID_REQUEST,
+                "A dev credit needs a positive amountUsdc and a reference."));
+        }
+        String account = Billing.userAccount(body.accountId());
+        ledger.ensureAccount(account, AccountFlags.USER);
+        ledger.transfer(TransferIds.of("dev-credit", Long.toString(body.accountId()), body.reference()),
+            Billing.DEV_CREDIT_SOURCE, account, amountNano, "dev_credit", body.reference());
+        return HttpResponse.created(new DevCredited(body.accountId(), Usdc.format(ledger.balance(account).availableNano())));
     }
 
     /** Sets a model's price from now on; requests admitted before keep the price they were admitted at. */
@@ -101,6 +141,15 @@ public class AdminController {
     public record NewPrice(String modelId, long inputPerMillionMicros, long outputPerMillionMicros,
                            long cacheWritePerMillionMicros, long cacheReadPerMillionMicros,
                            @Nullable Integer providerShareBps, @Nullable Integer maxOutputTokens) {
+    }
+
+    @Serdeable
+    public record NewDevCredit(long accountId, String amountUsdc, String reference) {
+    }
+
+    /** The account's available balance after the credit, in decimal USDC. */
+    @Serdeable
+    public record DevCredited(long accountId, String balanceUsdc) {
     }
 
     @Serdeable

@@ -5,7 +5,10 @@ import dev.mercato.gateway.auth.AccountRow;
 import dev.mercato.gateway.auth.ApiKeyRepository;
 import dev.mercato.gateway.auth.ApiKeyRow;
 import dev.mercato.gateway.auth.Secrets;
+import dev.mercato.gateway.billing.Billing;
 import dev.mercato.gateway.error.ApiError;
+import dev.mercato.ledger.AccountFlags;
+import dev.mercato.ledger.Ledger;
 import dev.mercato.gateway.node.NodeDirectory;
 import dev.mercato.gateway.node.NodeIdentity;
 import io.micronaut.serde.annotation.Serdeable;
@@ -26,8 +29,10 @@ public class AdminService {
     private final AccountRepository accounts;
     private final ApiKeyRepository keys;
     private final NodeDirectory nodes;
+    private final Ledger ledger;
 
-    public AdminService(AccountRepository accounts, ApiKeyRepository keys, NodeDirectory nodes) {
+    public AdminService(AccountRepository accounts, ApiKeyRepository keys, NodeDirectory nodes, Ledger ledger) {
+        this.ledger = ledger;
         this.accounts = accounts;
         this.keys = keys;
         this.nodes = nodes;
@@ -43,6 +48,8 @@ public class AdminService {
         String label = keyName == null || keyName.isBlank() ? "default" : keyName.trim();
         ApiKeyRow key = keys.save(new ApiKeyRow(null, account.id(), label, Secrets.hash(secret),
             secret.substring(0, 8), secret.substring(secret.length() - 4), false, null, null));
+        // Its money lives in the ledger; creating the ledger account is idempotent, so a retry is harmless.
+        ledger.ensureAccount(Billing.userAccount(account.id()), AccountFlags.USER);
         return new CreatedAccount(account.id(), key.id(), secret);
     }
 

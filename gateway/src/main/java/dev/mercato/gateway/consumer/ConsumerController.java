@@ -60,7 +60,7 @@ public class ConsumerController {
     private CompletableFuture<MutableHttpResponse<?>> serve(ApiRoute route, HttpRequest<?> request, byte[] body) {
         String requestId = RequestIds.of(request);
         return keys.authenticate(request)
-            .thenCompose(key -> relay.relay(route, request, body, requestId))
+            .thenCompose(key -> relay.relay(route, key, request, body, requestId))
             .exceptionally(failure -> refusal(route.wireProtocol(), failure, requestId));
     }
 

@@ -11,6 +11,7 @@ public enum ErrorCode {
     MISSING_API_KEY(401, "authentication_error", "invalid_request_error", false),
     INVALID_API_KEY(401, "authentication_error", "invalid_request_error", false),
     API_KEY_DISABLED(401, "authentication_error", "invalid_request_error", false),
+    INSUFFICIENT_BALANCE(402, "billing_error", "billing_error", false),
     NOT_FOUND(404, "not_found_error", "invalid_request_error", false),
     NO_PROVIDERS_ONLINE(503, "overloaded_error", "service_unavailable_error", true),
     ALL_PROVIDERS_RESTING(503, "overloaded_error", "service_unavailable_error", true),

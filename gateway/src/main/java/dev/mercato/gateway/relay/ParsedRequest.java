@@ -1,9 +1,12 @@
 package dev.mercato.gateway.relay;
 
+import io.micronaut.core.annotation.Nullable;
+
 /**
- * A consumer request that passed validation: its model, whether it streams, and the body to
- * send upstream (the consumer's own bytes unless the gateway had to ask for usage).
+ * A consumer request that passed validation: its model, whether it streams, the most output
+ * tokens it asks for (null: it names no bound), and the body to send upstream (the consumer's
+ * own bytes unless the gateway had to ask for usage).
  */
 public record ParsedRequest(ApiRoute route, String model, boolean stream, boolean consumerWantsUsageChunk,
-                            String upstreamBody) {
+                            @Nullable Long maxOutputTokens, String upstreamBody) {
 }

@@ -1,5 +1,8 @@
 package dev.mercato.gateway.relay;
 
+import dev.mercato.gateway.auth.AuthenticatedKey;
+import dev.mercato.gateway.billing.Billing;
+import dev.mercato.gateway.billing.Hold;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.node.KnownModel;
@@ -13,6 +16,7 @@ import io.netty.channel.Channel;
 import io.netty.util.HashedWheelTimer;
 import jakarta.inject.Singleton;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +24,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
- * The relay steps of the request path: check the model, pick a node, send the request and
- * turn the node's frames into the consumer's response.
+ * The relay steps of the request path: check the model, reserve the request's maximum cost,
+ * pick a node, send the request, turn the node's frames into the consumer's response, and
+ * settle what it cost once it ends.
  */
 @Singleton
 public final class Relay {
@@ -37,9 +42,11 @@ public final class Relay {
     private final RelaySettings settings;
     private final JsonMapper jsonMapper;
     private final HashedWheelTimer timer;
+    private final Billing billing;
 
     public Relay(NodeRegistry registry, RequestParser parser, RelaySettings settings, JsonMapper jsonMapper,
-                 HashedWheelTimer timer) {
+                 HashedWheelTimer timer, Billing billing) {
+        this.billing = billing;
         this.registry = registry;
         this.parser = parser;
         this.settings = settings;
@@ -48,8 +55,8 @@ public final class Relay {
     }
 
     /** @throws ApiError.Exception when the request is refused before any node is involved */
-    public CompletableFuture<MutableHttpResponse<?>> relay(ApiRoute route, HttpRequest<?> httpRequest, byte[] body,
-                                                            String requestId) {
+    public CompletableFuture<MutableHttpResponse<?>> relay(ApiRoute route, AuthenticatedKey key, HttpRequest<?> httpRequest,
+                                                            byte[] body, String requestId) {
         ParsedRequest request = parser.parse(route, body);
         KnownModel model = registry.knownModel(request.model());
         if (model == null) {
@@ -62,15 +69,42 @@ public final class Relay {
             throw new ApiError.Exception(new ApiError(ErrorCode.MODEL_NOT_AVAILABLE, "The model '" + request.model()
                 + "' is served over the " + model.protocol() + " API; call " + routes + " for it.", "model", null));
         }
+        if (route == ApiRoute.COUNT_TOKENS) {
+            return dispatch(request, httpRequest, requestId, null); // counting tokens is free
+        }
+        return billing.reserve(key.accountId(), request.model(), body.length, request.maxOutputTokens(), requestId,
+                Duration.ofMillis(settings.deadlineMillis()))
+            .thenCompose(hold -> {
+                try {
+                    return dispatch(request, httpRequest, requestId, hold);
+                } catch (RuntimeException refused) {
+                    billing.release(hold); // no node took it: nothing was forwarded, nothing is charged
+                    throw refused;
+                }
+            });
+    }
+
+    private CompletableFuture<MutableHttpResponse<?>> dispatch(ParsedRequest request, HttpRequest<?> httpRequest,
+                                                               String requestId, Hold hold) {
         NodeRegistry.Choice choice = registry.choose(request.model());
         return switch (choice) {
             case NodeRegistry.Choice.None none -> throw new ApiError.Exception(none.error());
             case NodeRegistry.Choice.Chosen chosen -> {
-                NodeFrame.Request frame = new NodeFrame.Request(requestId, route.upstreamProtocol(), route.path(),
-                    request.model(), forwardedHeaders(httpRequest), request.upstreamBody(),
+                NodeFrame.Request frame = new NodeFrame.Request(requestId, request.route().upstreamProtocol(),
+                    request.route().path(), request.model(), forwardedHeaders(httpRequest), request.upstreamBody(),
                     System.currentTimeMillis() + settings.deadlineMillis());
+                long operatorId = chosen.node().identity().operatorId();
                 RelayExchange exchange = new RelayExchange(request, requestId, chosen.node(), settings, jsonMapper,
-                    channelOf(httpRequest));
+                    channelOf(httpRequest), (usage, delivered) -> {
+                        if (hold == null) {
+                            return;
+                        }
+                        if (delivered) {
+                            billing.settle(hold, usage, operatorId);
+                        } else {
+                            billing.release(hold);
+                        }
+                    });
                 yield exchange.start(frame, timer);
             }
         };

@@ -6,6 +6,7 @@ import dev.mercato.gateway.error.ErrorResponses;
 import dev.mercato.gateway.node.ConnectedNode;
 import dev.mercato.gateway.node.NodeExchange;
 import dev.mercato.protocol.NodeFrame;
+import dev.mercato.protocol.TokenUsage;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
@@ -46,6 +47,7 @@ final class RelayExchange implements NodeExchange {
     private final long startNanos = System.nanoTime();
     private final Channel consumerChannel;
     private final GenericFutureListener<Future<? super Void>> onConsumerGone = future -> consumerGone();
+    private final Outcome outcome;
 
     // Guarded by this: frames, the deadline and the consumer's departure arrive on different threads.
     private Sinks.Many<byte[]> streamSink;
@@ -63,7 +65,8 @@ final class RelayExchange implements NodeExchange {
     private Timeout deadline;
 
     RelayExchange(ParsedRequest request, String requestId, ConnectedNode node, RelaySettings settings,
-                  JsonMapper jsonMapper, Channel consumerChannel) {
+                  JsonMapper jsonMapper, Channel consumerChannel, Outcome outcome) {
+        this.outcome = outcome;
         this.request = request;
         this.requestId = requestId;
         this.node = node;
@@ -268,8 +271,11 @@ final class RelayExchange implements NodeExchange {
         }
     }
 
-    private void finish(String outcome) {
+    private void finish(String outcomeName) {
         finished = true;
+        // Billable only if the consumer received answer bytes: a stream that began, or a whole answer.
+        boolean delivered = streamSink != null ? eventsForwarded > 0 : "ok".equals(outcomeName);
+        outcome.finished(usageMeter.billableUsage(), delivered);
         if (deadline != null) {
             deadline.cancel();
         }
@@ -279,13 +285,19 @@ final class RelayExchange implements NodeExchange {
         if (LOG.isDebugEnabled()) {
             long ttfbMicros = firstChunkNanos == 0 ? -1 : (firstChunkNanos - startNanos) / 1000;
             LOG.debug("request {} model={} node={} outcome={} usage={} ttfb_us={} total_us={}", requestId,
-                request.model(), node.displayName(), outcome, usageMeter.usage(), ttfbMicros,
+                request.model(), node.displayName(), outcomeName, usageMeter.usage(), ttfbMicros,
                 (System.nanoTime() - startNanos) / 1000);
         }
     }
 
     private <T> MutableHttpResponse<T> served(MutableHttpResponse<T> response) {
         return response.header("x-mercato-node", node.displayName());
+    }
+
+    /** Told once, when the request ends, what it used and whether the consumer received any of it. */
+    @FunctionalInterface
+    interface Outcome {
+        void finished(TokenUsage usage, boolean delivered);
     }
 
     private static String header(Map<String, String> headers, String name) {

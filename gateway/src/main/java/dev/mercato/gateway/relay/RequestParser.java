@@ -64,6 +64,15 @@ public final class RequestParser {
             }
             case RESPONSES -> optionalPositiveInteger(root, "max_output_tokens");
         }
+        Long maxOutputTokens = switch (route) {
+            case MESSAGES -> longValue(root, "max_tokens");
+            case CHAT_COMPLETIONS -> {
+                Long completion = longValue(root, "max_completion_tokens");
+                yield completion != null ? completion : longValue(root, "max_tokens");
+            }
+            case RESPONSES -> longValue(root, "max_output_tokens");
+            case COUNT_TOKENS -> null;
+        };
         if (route == ApiRoute.COUNT_TOKENS && stream) {
             throw invalid("stream", "count_tokens does not stream; remove 'stream'.");
         }
@@ -76,9 +85,9 @@ public final class RequestParser {
             if (!wantsUsage) {
                 text = withUsageRequested(root, options);
             }
-            return new ParsedRequest(route, model, true, wantsUsage, text);
+            return new ParsedRequest(route, model, true, wantsUsage, maxOutputTokens, text);
         }
-        return new ParsedRequest(route, model, stream, true, text);
+        return new ParsedRequest(route, model, stream, true, maxOutputTokens, text);
     }
 
     private String withUsageRequested(JsonNode root, JsonNode options) {
@@ -117,6 +126,12 @@ public final class RequestParser {
             throw invalid(field, "The '" + field + "' field must be true or false.");
         }
         return value.getBooleanValue();
+    }
+
+    /** An integer field already checked to be positive, or null when absent. */
+    private static Long longValue(JsonNode root, String field) {
+        JsonNode value = root.get(field);
+        return value == null || value.isNull() ? null : value.getNumberValue().longValue();
     }
 
     private static void requiredPositiveInteger(JsonNode root, String field) {

@@ -21,10 +21,19 @@ final class UsageMeter {
     private long cacheReadTokens;
     private long reasoningTokens;
     private boolean seen;
+    /** Content deltas passed to the consumer: each carries at least one output token. */
+    private long deltaEvents;
+    private final String deltaMarker;
 
     UsageMeter(JsonMapper jsonMapper, ApiRoute route) {
         this.jsonMapper = jsonMapper;
         this.route = route;
+        this.deltaMarker = switch (route) {
+            case MESSAGES -> "\"content_block_delta\"";
+            case CHAT_COMPLETIONS -> "\"delta\":{\"content\":\""; // not the opening role chunk, which carries none
+            case RESPONSES -> ".delta\"";
+            case COUNT_TOKENS -> "\u0000never";
+        };
     }
 
     /**
@@ -32,6 +41,9 @@ final class UsageMeter {
      * usage chunk ({@code choices: []} with a usage object), which the relay may have to remove.
      */
     boolean onStreamEvent(String event) {
+        if (event.contains(deltaMarker)) {
+            deltaEvents++;
+        }
         if (!event.contains("\"usage\"")) {
             return false; // most events carry no usage: skip the parse
         }
@@ -95,6 +107,16 @@ final class UsageMeter {
     /** The usage seen so far; zero when the answer reported none. */
     TokenUsage usage() {
         return new TokenUsage(inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens, reasoningTokens);
+    }
+
+    /**
+     * What to bill: the usage reported, but never fewer output tokens than content deltas were
+     * delivered. A stream cut short never reports its final usage; its deltas are what the
+     * consumer received, and each carried at least one token.
+     */
+    TokenUsage billableUsage() {
+        return new TokenUsage(inputTokens, Math.max(outputTokens, deltaEvents), cacheWriteTokens, cacheReadTokens,
+            reasoningTokens);
     }
 
     boolean seen() {

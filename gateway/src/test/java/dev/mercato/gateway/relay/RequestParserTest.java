@@ -26,7 +26,7 @@ class RequestParserTest {
     void passesAValidMessagesBodyThroughUntouched() {
         String body = "{\"model\":\"claude\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
             + "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024},\"custom\":true}";
-        assertEquals(new ParsedRequest(ApiRoute.MESSAGES, "claude", false, true, body), parse(ApiRoute.MESSAGES, body));
+        assertEquals(new ParsedRequest(ApiRoute.MESSAGES, "claude", false, true, 10L, body), parse(ApiRoute.MESSAGES, body));
     }
 
     @Test
@@ -61,7 +61,7 @@ class RequestParserTest {
         ParsedRequest parsed = parse(ApiRoute.CHAT_COMPLETIONS,
             "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true,"
                 + "\"stream_options\":{\"include_usage\":false,\"include_obfuscation\":false}}");
-        assertEquals(new ParsedRequest(ApiRoute.CHAT_COMPLETIONS, "gpt", true, false,
+        assertEquals(new ParsedRequest(ApiRoute.CHAT_COMPLETIONS, "gpt", true, false, null,
             "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true,"
                 + "\"stream_options\":{\"include_usage\":true,\"include_obfuscation\":false}}"), parsed);
     }

@@ -1,0 +1,159 @@
+package dev.mercato.gateway.billing;
+
+import dev.mercato.gateway.error.ApiError;
+import dev.mercato.gateway.error.ErrorCode;
+import dev.mercato.ledger.AccountFlags;
+import dev.mercato.ledger.InsufficientBalance;
+import dev.mercato.ledger.Ledger;
+import dev.mercato.ledger.TransferIds;
+import dev.mercato.ledger.Usdc;
+import dev.mercato.protocol.TokenUsage;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.Scheduled;
+import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * The money steps of the request path: reserve a request's maximum cost before it is
+ * forwarded, then post what it actually cost (split between the serving operator and the
+ * platform) or release it untouched. Ledger calls are blocking and run on the blocking
+ * executor, never on an event loop.
+ */
+@Singleton
+@Context // creates the system accounts at start-up, before any request or admin call needs them
+public class Billing {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Billing.class);
+
+    public static final String CLEARING = "clearing:inference";
+    public static final String FEE = "revenue:fee";
+    public static final String DEV_CREDIT_SOURCE = "equity:dev-credit";
+    /** A hold outlives the request's deadline by this much before the sweeper may void it. */
+    static final Duration HOLD_GRACE = Duration.ofMinutes(2);
+    /** Known ledger accounts, so each is created once per gateway rather than once per request. */
+    private static final int MAX_KNOWN_ACCOUNTS = 1_000_000;
+
+    private final Ledger ledger;
+    private final PriceBook prices;
+    private final ExecutorService blockingExecutor;
+    private final Clock clock;
+    private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
+
+    public Billing(Ledger ledger, PriceBook prices, @Named(TaskExecutors.BLOCKING) ExecutorService blockingExecutor,
+                   Clock clock) {
+        this.ledger = ledger;
+        this.prices = prices;
+        this.blockingExecutor = blockingExecutor;
+        this.clock = clock;
+        ledger.ensureAccount(CLEARING, AccountFlags.SYSTEM);
+        ledger.ensureAccount(FEE, AccountFlags.SYSTEM);
+        ledger.ensureAccount(DEV_CREDIT_SOURCE, AccountFlags.SOURCE);
+    }
+
+    public static String userAccount(long accountId) {
+        return "user:" + accountId;
+    }
+
+    public static String providerAccount(long operatorId) {
+        return "provider:" + operatorId;
+    }
+
+    /**
+     * Reserves the request's maximum cost: every input byte at the dearest input price plus its
+     * output bound (the request's own, or the model's ceiling). Completes exceptionally with
+     * {@code insufficient_balance} when the balance cannot cover it; nothing is forwarded then.
+     */
+    public CompletableFuture<Hold> reserve(long accountId, String model, long inputBytes, Long maxOutputTokens,
+                                           String requestId, Duration deadline) {
+        ModelPrice price = prices.current(model);
+        long outputBound = maxOutputTokens != null ? maxOutputTokens : price.maxOutputTokens();
+        long maxCostNano = Pricing.maxCostNano(inputBytes, outputBound, price);
+        String account = userAccount(accountId);
+        Hold hold = new Hold(TransferIds.of("hold", requestId), account, price, maxCostNano);
+        return CompletableFuture.supplyAsync(() -> {
+            ensure(account, AccountFlags.USER);
+            try {
+                ledger.reserve(hold.holdId(), account, CLEARING, maxCostNano, clock.instant().plus(deadline).plus(HOLD_GRACE),
+                    "inference", requestId);
+            } catch (InsufficientBalance e) {
+                throw new ApiError.Exception(ApiError.of(ErrorCode.INSUFFICIENT_BALANCE, "Your balance of $"
+                    + Usdc.format(e.balanceNano()) + " cannot cover this request's maximum cost of $"
+                    + Usdc.format(e.neededNano()) + "; deposit USDC or lower the request's maximum output tokens."));
+            }
+            return hold;
+        }, blockingExecutor);
+    }
+
+    /**
+     * Charges what the request actually used at the price of its admission, credits the operator
+     * its share and the platform the rest; a request that used nothing is released instead.
+     * Runs after the consumer has its answer, off the response's path.
+     */
+    public CompletableFuture<Void> settle(Hold hold, TokenUsage usage, long operatorId) {
+        long costNano = Pricing.costNano(usage, hold.price());
+        if (costNano == 0) {
+            return release(hold);
+        }
+        long shareNano = Pricing.providerShareNano(Math.min(costNano, hold.maxCostNano()), hold.price().providerShareBps());
+        String provider = providerAccount(operatorId);
+        return CompletableFuture.runAsync(() -> {
+            ensure(provider, AccountFlags.PROVIDER);
+            var settlement = ledger.settle(hold.holdId(), costNano, provider, FEE, shareNano);
+            if (settlement.overageNano() > 0) {
+                LOG.warn("hold {} was {} nano short of the actual cost; posted the hold in full", hold.holdId(),
+                    settlement.overageNano());
+            }
+        }, blockingExecutor).whenComplete((done, failure) -> {
+            if (failure != null) {
+                // The hold stays pending and the sweeper resolves it; the failure must be seen.
+                LOG.error("could not settle hold {} for {} nano", hold.holdId(), costNano, failure);
+            }
+        });
+    }
+
+    /** Releases a hold without charge: the request failed before producing anything billable. */
+    public CompletableFuture<Void> release(Hold hold) {
+        return CompletableFuture.runAsync(() -> ledger.release(hold.holdId()), blockingExecutor)
+            .whenComplete((done, failure) -> {
+                if (failure != null) {
+                    LOG.error("could not release hold {}", hold.holdId(), failure);
+                }
+            });
+    }
+
+    /** Folds the hot accounts' batched counters often, so their balances are read cheaply. */
+    @Scheduled(fixedDelay = "1s", initialDelay = "1s")
+    void rollUp() {
+        ledger.rollUp();
+    }
+
+    /** Voids holds left behind by a crash, well within the ledger's promised sweep period. */
+    @Scheduled(fixedDelay = "5s", initialDelay = "5s")
+    void sweep() {
+        int voided = ledger.sweepExpiredHolds();
+        if (voided > 0) {
+            LOG.warn("voided {} expired hold(s) left behind by unfinished requests", voided);
+        }
+    }
+
+    private void ensure(String account, AccountFlags flags) {
+        if (knownAccounts.contains(account)) {
+            return;
+        }
+        ledger.ensureAccount(account, flags);
+        if (knownAccounts.size() >= MAX_KNOWN_ACCOUNTS) {
+            knownAccounts.clear();
+        }
+        knownAccounts.add(account);
+    }
+}

@@ -1,0 +1,10 @@
+package dev.mercato.gateway.billing;
+
+import java.util.UUID;
+
+/**
+ * The maximum cost of one admitted request, reserved on the consumer's account, with the price
+ * in force at admission: the price it will be charged at, whatever changes while it runs.
+ */
+public record Hold(UUID holdId, String accountKey, ModelPrice price, long maxCostNano) {
+}
