@@ -100,9 +100,13 @@ class BillingTest {
         long feeBefore = available(Billing.FEE);
         assertEquals(Usdc.parse(TestGateway.STARTING_CREDIT_USDC), userBefore);
 
-        Message message = client.messages().create(ask("[[sim:tokens=30]] What does this cost?", 100));
+        var raw = client.messages().withRawResponse().create(ask("[[sim:tokens=30]] What does this cost?", 100));
+        Message message = raw.parse();
         long cost = costOf(message.usage().inputTokens(), message.usage().outputTokens());
         assertEquals(30, message.usage().outputTokens());
+        // The consumer sees what it is charged: in the usage object, and for a whole answer in a header.
+        assertEquals(Usdc.format(cost), message.usage()._additionalProperties().get("cost").asString().orElseThrow());
+        assertEquals(Usdc.format(cost), raw.headers().values("x-mercato-cost").getFirst());
 
         assertEquals(userBefore - cost, settled().availableNano());
         long share = cost * 8000 / 10_000;
@@ -115,6 +119,7 @@ class BillingTest {
         long userBefore = available(user());
         long input = 0;
         long output = 0;
+        String shownCost = null;
         try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(ask("[[sim:tokens=12]] stream", 100))) {
             for (RawMessageStreamEvent event : (Iterable<RawMessageStreamEvent>) stream.stream()::iterator) {
                 if (event.isMessageStart()) {
@@ -122,10 +127,12 @@ class BillingTest {
                 }
                 if (event.isMessageDelta()) {
                     output = event.asMessageDelta().usage().outputTokens();
+                    shownCost = String.valueOf(event.asMessageDelta().usage()._additionalProperties().get("cost").asString().orElseThrow());
                 }
             }
         }
         assertEquals(12, output);
+        assertEquals(Usdc.format(costOf(input, output)), shownCost);
         assertEquals(userBefore - costOf(input, output), settled().availableNano());
     }
 
@@ -149,6 +156,30 @@ class BillingTest {
         long providerGain = available(providerAccount) - providerBefore;
         assertEquals(charged * 8000 / 10_000, providerGain);
         assertEquals(charged - providerGain, available(Billing.FEE) - feeBefore);
+    }
+
+    @Test
+    void showsTheCostInTheOpenAiUsageChunkAndResponsesUsage() throws Exception {
+        var openAi = com.openai.client.okhttp.OpenAIOkHttpClient.builder().baseUrl(market.gateway.openAiBaseUrl())
+            .apiKey(consumer.apiKey()).maxRetries(0).build();
+        var chunks = new java.util.ArrayList<com.openai.models.chat.completions.ChatCompletionChunk>();
+        try (var stream = openAi.chat().completions().createStreaming(com.openai.models.chat.completions.ChatCompletionCreateParams
+            .builder().model(Marketplace.GPT).addUserMessage("[[sim:tokens=5]] hi")
+            .streamOptions(com.openai.models.chat.completions.ChatCompletionStreamOptions.builder().includeUsage(true).build())
+            .build())) {
+            stream.stream().forEach(chunks::add);
+        }
+        var usage = chunks.getLast().usage().orElseThrow();
+        long cost = Pricing.costNano(new TokenUsage(usage.promptTokens(), usage.completionTokens(), 0, 0, 0),
+            market.gateway.bean(PriceBook.class).current(Marketplace.GPT));
+        assertEquals(Usdc.format(cost), usage._additionalProperties().get("cost").asString().orElseThrow());
+
+        var response = openAi.responses().create(com.openai.models.responses.ResponseCreateParams.builder()
+            .model(Marketplace.GPT).input("[[sim:tokens=7]] hi").build());
+        var responseUsage = response.usage().orElseThrow();
+        long responseCost = Pricing.costNano(new TokenUsage(responseUsage.inputTokens(), responseUsage.outputTokens(), 0, 0, 0),
+            market.gateway.bean(PriceBook.class).current(Marketplace.GPT));
+        assertEquals(Usdc.format(responseCost), responseUsage._additionalProperties().get("cost").asString().orElseThrow());
     }
 
     @Test

@@ -95,7 +95,7 @@ public final class Relay {
                     System.currentTimeMillis() + settings.deadlineMillis());
                 long operatorId = chosen.node().identity().operatorId();
                 RelayExchange exchange = new RelayExchange(request, requestId, chosen.node(), settings, jsonMapper,
-                    channelOf(httpRequest), (usage, delivered) -> {
+                    channelOf(httpRequest), hold, (usage, delivered) -> {
                         if (hold == null) {
                             return;
                         }

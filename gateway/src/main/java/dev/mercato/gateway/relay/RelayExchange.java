@@ -1,10 +1,13 @@
 package dev.mercato.gateway.relay;
 
+import dev.mercato.gateway.billing.Hold;
+import dev.mercato.gateway.billing.Pricing;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.error.ErrorResponses;
 import dev.mercato.gateway.node.ConnectedNode;
 import dev.mercato.gateway.node.NodeExchange;
+import dev.mercato.ledger.Usdc;
 import dev.mercato.protocol.NodeFrame;
 import dev.mercato.protocol.TokenUsage;
 import io.micronaut.http.HttpResponse;
@@ -48,6 +51,10 @@ final class RelayExchange implements NodeExchange {
     private final Channel consumerChannel;
     private final GenericFutureListener<Future<? super Void>> onConsumerGone = future -> consumerGone();
     private final Outcome outcome;
+    /** The reservation this request runs on; null for free routes (count_tokens). */
+    private final Hold hold;
+    /** What a non-streaming answer cost, in decimal USDC (also in its usage object). */
+    static final String COST_HEADER = "x-mercato-cost";
 
     // Guarded by this: frames, the deadline and the consumer's departure arrive on different threads.
     private Sinks.Many<byte[]> streamSink;
@@ -65,7 +72,8 @@ final class RelayExchange implements NodeExchange {
     private Timeout deadline;
 
     RelayExchange(ParsedRequest request, String requestId, ConnectedNode node, RelaySettings settings,
-                  JsonMapper jsonMapper, Channel consumerChannel, Outcome outcome) {
+                  JsonMapper jsonMapper, Channel consumerChannel, Hold hold, Outcome outcome) {
+        this.hold = hold;
         this.outcome = outcome;
         this.request = request;
         this.requestId = requestId;
@@ -145,8 +153,14 @@ final class RelayExchange implements NodeExchange {
         } else if (gatheredBody != null) {
             String body = gatheredBody.toString();
             usageMeter.onBody(body);
+            MutableHttpResponse<byte[]> answer = served(HttpResponse.status(headStatus, ErrorResponses.reasonPhrase(headStatus)));
+            if (hold != null && headStatus < 300) {
+                String cost = Usdc.format(chargedNano());
+                body = UsageMeter.withCost(body, cost);
+                answer.header(COST_HEADER, cost);
+            }
             finish("ok");
-            response.complete(served(HttpResponse.status(headStatus, ErrorResponses.reasonPhrase(headStatus)))
+            response.complete(answer
                 .contentType(headContentType == null ? MediaType.APPLICATION_JSON : headContentType)
                 .body(body.getBytes(StandardCharsets.UTF_8)));
         } else {
@@ -197,11 +211,20 @@ final class RelayExchange implements NodeExchange {
     }
 
     private void forwardEvent(String event) {
-        if (usageMeter.onStreamEvent(event) && !request.consumerWantsUsageChunk()) {
+        boolean usageChunk = usageMeter.onStreamEvent(event);
+        if (usageChunk && !request.consumerWantsUsageChunk()) {
             return; // the gateway asked for the usage chunk on the consumer's behalf; it is not theirs to see
+        }
+        if (hold != null && usageMeter.isFinalUsageEvent(event, usageChunk)) {
+            event = UsageMeter.withCost(event, Usdc.format(chargedNano()));
         }
         eventsForwarded++;
         chunkOut.append(event);
+    }
+
+    /** What this request is charged for its usage so far: at the admitted price, never more than was held. */
+    private long chargedNano() {
+        return Math.min(Pricing.costNano(usageMeter.billableUsage(), hold.price()), hold.maxCostNano());
     }
 
     private void forwardRaw(String text) {

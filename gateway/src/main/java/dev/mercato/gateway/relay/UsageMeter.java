@@ -83,6 +83,33 @@ final class UsageMeter {
         return false;
     }
 
+    /**
+     * Whether the event carries the answer's final usage, where its cost belongs: Anthropic's
+     * message_delta, the Chat Completions usage chunk, Responses' response.completed.
+     */
+    boolean isFinalUsageEvent(String event, boolean usageChunk) {
+        return switch (route) {
+            case MESSAGES -> event.contains("\"type\":\"message_delta\"") && event.contains("\"usage\"");
+            case CHAT_COMPLETIONS -> usageChunk;
+            case RESPONSES -> event.contains("\"type\":\"response.completed\"") && event.contains("\"usage\"");
+            case COUNT_TOKENS -> false;
+        };
+    }
+
+    /**
+     * Adds {@code "cost":"<usdc>"} as the first field of the last usage object in the text. A
+     * quote inside a JSON string is always escaped, so {@code "usage":{} found raw is structure.
+     */
+    static String withCost(String json, String costUsdc) {
+        int usage = json.lastIndexOf("\"usage\":{");
+        if (usage < 0) {
+            return json;
+        }
+        int insertAt = usage + "\"usage\":{".length();
+        boolean empty = insertAt < json.length() && json.charAt(insertAt) == '}';
+        return json.substring(0, insertAt) + "\"cost\":\"" + costUsdc + "\"" + (empty ? "" : ",") + json.substring(insertAt);
+    }
+
     /** Reads the usage of a whole (non-streaming) JSON answer. */
     void onBody(String body) {
         if (!body.contains("\"usage\"")) {

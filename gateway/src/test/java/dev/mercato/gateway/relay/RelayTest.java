@@ -164,7 +164,9 @@ class RelayTest {
             node.send(new NodeFrame.Head(request.id(), 200, Map.of("content-type", "text/event-stream")));
             node.send(new NodeFrame.Chunk(request.id(), usage));
             node.send(new NodeFrame.End(request.id(), null, 1));
-            assertEquals(usage, pending.get().body());
+            // 9 input tokens at $3 and 1 output token at $15 per million (the default price): 42,000 nano.
+            assertEquals("data: {\"choices\":[],\"usage\":{\"cost\":\"0.000042\",\"prompt_tokens\":9,\"completion_tokens\":1}}"
+                + "\n\ndata: [DONE]\n\n", pending.get().body());
         }
     }
 

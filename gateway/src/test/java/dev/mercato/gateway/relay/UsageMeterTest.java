@@ -70,4 +70,16 @@ class UsageMeterTest {
         meter.onBody("{\"usage\":{\"input_tokens\":-5,\"output_tokens\":\"7\"}}");
         assertEquals(TokenUsage.ZERO, meter.usage());
     }
+
+    @Test
+    void writesTheCostIntoTheLastUsageObject() {
+        assertEquals("{\"id\":\"m\",\"usage\":{\"cost\":\"0.000606\",\"input_tokens\":2}}",
+            UsageMeter.withCost("{\"id\":\"m\",\"usage\":{\"input_tokens\":2}}", "0.000606"));
+        assertEquals("data: {\"choices\":[],\"usage\":{\"cost\":\"1.5\"}}\n\n",
+            UsageMeter.withCost("data: {\"choices\":[],\"usage\":{}}\n\n", "1.5"));
+        // A prompt that quotes the word is escaped inside its string and never mistaken for the object.
+        assertEquals("{\"text\":\"say \\\"usage\\\":{ now\",\"usage\":{\"cost\":\"0\",\"output_tokens\":1}}",
+            UsageMeter.withCost("{\"text\":\"say \\\"usage\\\":{ now\",\"usage\":{\"output_tokens\":1}}", "0"));
+        assertEquals("{\"no\":1}", UsageMeter.withCost("{\"no\":1}", "2"));
+    }
 }
