@@ -160,6 +160,10 @@ class OpenAiSdkTest {
     void listsTheModelsOnlineInTheOpenAiShape() {
         List<String> ids = client.models().list().data().stream().map(Model::id).collect(Collectors.toList());
         assertEquals(List.of(Marketplace.CLAUDE, Marketplace.GPT), ids);
-        assertEquals(Marketplace.GPT, client.models().retrieve(Marketplace.GPT).id());
+        Model gpt = client.models().retrieve(Marketplace.GPT);
+        assertEquals(Marketplace.GPT, gpt.id());
+        // Prices ride along as an extra field the SDK keeps but does not need: the default price here.
+        assertEquals(JsonValue.from(Map.of("currency", "USDC", "unit", "1M tokens", "input", "3", "output", "15",
+            "cache_write", "3.75", "cache_read", "0.3")), gpt._additionalProperties().get("pricing"));
     }
 }

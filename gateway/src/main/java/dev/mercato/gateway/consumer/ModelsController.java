@@ -1,12 +1,15 @@
 package dev.mercato.gateway.consumer;
 
 import dev.mercato.gateway.auth.KeyAuthenticator;
+import dev.mercato.gateway.billing.ModelPrice;
+import dev.mercato.gateway.billing.PriceBook;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.error.Json;
 import dev.mercato.gateway.error.WireProtocol;
 import dev.mercato.gateway.node.KnownModel;
 import dev.mercato.gateway.node.NodeRegistry;
+import dev.mercato.ledger.Usdc;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -35,10 +38,12 @@ public class ModelsController {
 
     private final KeyAuthenticator keys;
     private final NodeRegistry registry;
+    private final PriceBook prices;
 
-    public ModelsController(KeyAuthenticator keys, NodeRegistry registry) {
+    public ModelsController(KeyAuthenticator keys, NodeRegistry registry, PriceBook prices) {
         this.keys = keys;
         this.registry = registry;
+        this.prices = prices;
     }
 
     @Get(produces = MediaType.APPLICATION_JSON)
@@ -86,7 +91,7 @@ public class ModelsController {
             ? WireProtocol.ANTHROPIC : WireProtocol.OPENAI;
     }
 
-    private static String anthropicPage(List<KnownModel> models, Integer limit, String afterId, String beforeId) {
+    private String anthropicPage(List<KnownModel> models, Integer limit, String afterId, String beforeId) {
         int pageSize = limit == null ? DEFAULT_PAGE_SIZE : limit;
         if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
             throw new ApiError.Exception(ApiError.invalidParam("limit",
@@ -118,6 +123,21 @@ public class ModelsController {
         return json.append('}').toString();
     }
 
+    /** The price in force, per million tokens in decimal USDC: an extra field the SDKs ignore. */
+    private void appendPricing(StringBuilder json, KnownModel model) {
+        ModelPrice price = prices.current(model.id());
+        json.append("\"pricing\":{\"currency\":\"USDC\",\"unit\":\"1M tokens\",\"input\":")
+            .append(Json.string(perMillion(price.inputPerMillionMicros())))
+            .append(",\"output\":").append(Json.string(perMillion(price.outputPerMillionMicros())))
+            .append(",\"cache_write\":").append(Json.string(perMillion(price.cacheWritePerMillionMicros())))
+            .append(",\"cache_read\":").append(Json.string(perMillion(price.cacheReadPerMillionMicros())))
+            .append('}');
+    }
+
+    private static String perMillion(long micros) {
+        return Usdc.format(Math.multiplyExact(micros, 1000L));
+    }
+
     private static int indexAfter(List<KnownModel> models, String id) {
         for (int i = 0; i < models.size(); i++) {
             if (models.get(i).id().compareTo(id) > 0) {
@@ -136,16 +156,20 @@ public class ModelsController {
         return models.size();
     }
 
-    private static void appendOpenAi(StringBuilder json, KnownModel model) {
+    private void appendOpenAi(StringBuilder json, KnownModel model) {
         json.append("{\"id\":").append(Json.string(model.id()))
             .append(",\"object\":\"model\",\"created\":").append(model.firstSeenAt().getEpochSecond())
-            .append(",\"owned_by\":\"mercato\"}");
+            .append(",\"owned_by\":\"mercato\",");
+        appendPricing(json, model);
+        json.append('}');
     }
 
-    private static void appendAnthropic(StringBuilder json, KnownModel model) {
+    private void appendAnthropic(StringBuilder json, KnownModel model) {
         json.append("{\"type\":\"model\",\"id\":").append(Json.string(model.id()))
             .append(",\"display_name\":").append(Json.string(model.id()))
             .append(",\"created_at\":").append(Json.string(DateTimeFormatter.ISO_INSTANT.format(model.firstSeenAt())))
-            .append('}');
+            .append(',');
+        appendPricing(json, model);
+        json.append('}');
     }
 }
