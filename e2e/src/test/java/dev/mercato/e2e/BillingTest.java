@@ -85,6 +85,21 @@ class BillingTest {
         throw new AssertionError("the hold of " + user() + " was never resolved");
     }
 
+    /** GET /v1/usage, waiting for the record, which is written just after the money settles. */
+    private String usageOf(String apiKey) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(market.gateway.baseUrl() + "/v1/usage"))
+                .header("authorization", "Bearer " + apiKey).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            if (response.body().contains("\"request_id\"")) {
+                return response.body();
+            }
+            Thread.sleep(25);
+        }
+        throw new AssertionError("no usage record appeared");
+    }
+
     private static long available(String account) {
         return ledger.balance(account).availableNano();
     }
@@ -109,6 +124,16 @@ class BillingTest {
         assertEquals(Usdc.format(cost), raw.headers().values("x-mercato-cost").getFirst());
 
         assertEquals(userBefore - cost, settled().availableNano());
+
+        // One usage record, metadata only, with what was charged.
+        String usage = usageOf(consumer.apiKey());
+        String requestId = raw.headers().values("request-id").getFirst();
+        assertTrue(usage.contains("\"request_id\":\"" + requestId + "\",\"created_at\":"), usage);
+        assertTrue(usage.contains(",\"model\":\"" + Marketplace.CLAUDE + "\",\"node\":\"acme/"), usage);
+        assertTrue(usage.contains(",\"input_tokens\":" + message.usage().inputTokens() + ",\"output_tokens\":30,"
+            + "\"cache_write_tokens\":0,\"cache_read_tokens\":0,\"reasoning_tokens\":0,\"cost\":\"" + Usdc.format(cost)
+            + "\",\"outcome\":\"ok\","), usage);
+        assertTrue(usage.endsWith("],\"has_more\":false,\"next_before_id\":null}"), usage);
         long share = cost * 8000 / 10_000;
         assertEquals(providerBefore + share, available(providerAccount));
         assertEquals(feeBefore + (cost - share), available(Billing.FEE));

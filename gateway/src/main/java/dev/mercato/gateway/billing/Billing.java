@@ -97,23 +97,24 @@ public class Billing {
     /**
      * Charges what the request actually used at the price of its admission, credits the operator
      * its share and the platform the rest; a request that used nothing is released instead.
-     * Runs after the consumer has its answer, off the response's path.
+     * Runs after the consumer has its answer, off the response's path; completes with what was posted.
      */
-    public CompletableFuture<Void> settle(Hold hold, TokenUsage usage, long operatorId) {
+    public CompletableFuture<Long> settle(Hold hold, TokenUsage usage, long operatorId) {
         long costNano = Pricing.costNano(usage, hold.price());
         if (costNano == 0) {
             return release(hold);
         }
         long shareNano = Pricing.providerShareNano(Math.min(costNano, hold.maxCostNano()), hold.price().providerShareBps());
         String provider = providerAccount(operatorId);
-        return CompletableFuture.runAsync(() -> {
+        return CompletableFuture.supplyAsync(() -> {
             ensure(provider, AccountFlags.PROVIDER);
             var settlement = ledger.settle(hold.holdId(), costNano, provider, FEE, shareNano);
             if (settlement.overageNano() > 0) {
                 LOG.warn("hold {} was {} nano short of the actual cost; posted the hold in full", hold.holdId(),
                     settlement.overageNano());
             }
-        }, blockingExecutor).whenComplete((done, failure) -> {
+            return settlement.postedNano();
+        }, blockingExecutor).whenComplete((posted, failure) -> {
             if (failure != null) {
                 // The hold stays pending and the sweeper resolves it; the failure must be seen.
                 LOG.error("could not settle hold {} for {} nano", hold.holdId(), costNano, failure);
@@ -121,9 +122,12 @@ public class Billing {
         });
     }
 
-    /** Releases a hold without charge: the request failed before producing anything billable. */
-    public CompletableFuture<Void> release(Hold hold) {
-        return CompletableFuture.runAsync(() -> ledger.release(hold.holdId()), blockingExecutor)
+    /** Releases a hold without charge: the request failed before producing anything billable. Completes with 0. */
+    public CompletableFuture<Long> release(Hold hold) {
+        return CompletableFuture.supplyAsync(() -> {
+                ledger.release(hold.holdId());
+                return 0L;
+            }, blockingExecutor)
             .whenComplete((done, failure) -> {
                 if (failure != null) {
                     LOG.error("could not release hold {}", hold.holdId(), failure);

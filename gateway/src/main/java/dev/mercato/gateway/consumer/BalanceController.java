@@ -2,6 +2,7 @@ package dev.mercato.gateway.consumer;
 
 import dev.mercato.gateway.auth.KeyAuthenticator;
 import dev.mercato.gateway.billing.Billing;
+import dev.mercato.gateway.error.ErrorResponses;
 import dev.mercato.gateway.error.WireProtocol;
 import dev.mercato.ledger.AccountBalance;
 import dev.mercato.ledger.Ledger;
@@ -39,7 +40,7 @@ public class BalanceController {
         return keys.authenticate(request)
             .thenApplyAsync(key -> ledger.balance(Billing.userAccount(key.accountId())), blockingExecutor)
             .<MutableHttpResponse<?>>thenApply(balance -> HttpResponse.ok(body(balance)).contentType(MediaType.APPLICATION_JSON_TYPE))
-            .exceptionally(failure -> ConsumerController.refusal(WireProtocol.OPENAI, failure, requestId));
+            .exceptionally(failure -> ErrorResponses.refusal(WireProtocol.OPENAI, failure, requestId));
     }
 
     private static String body(AccountBalance balance) {

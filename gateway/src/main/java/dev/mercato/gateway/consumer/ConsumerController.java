@@ -1,10 +1,7 @@
 package dev.mercato.gateway.consumer;
 
 import dev.mercato.gateway.auth.KeyAuthenticator;
-import dev.mercato.gateway.error.ApiError;
-import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.error.ErrorResponses;
-import dev.mercato.gateway.error.WireProtocol;
 import dev.mercato.gateway.relay.ApiRoute;
 import dev.mercato.gateway.relay.Relay;
 import io.micronaut.core.annotation.Nullable;
@@ -14,11 +11,8 @@ import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Post;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * The consumer routes served by provider nodes, in the Anthropic and OpenAI wire formats.
@@ -26,8 +20,6 @@ import java.util.concurrent.CompletionException;
  */
 @Controller
 public class ConsumerController {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ConsumerController.class);
 
     private final KeyAuthenticator keys;
     private final Relay relay;
@@ -61,18 +53,6 @@ public class ConsumerController {
         String requestId = RequestIds.of(request);
         return keys.authenticate(request)
             .thenCompose(key -> relay.relay(route, key, request, body, requestId))
-            .exceptionally(failure -> refusal(route.wireProtocol(), failure, requestId));
-    }
-
-    /** Every failure of the request path becomes an error in the consumer's protocol; bugs become 500s. */
-    static MutableHttpResponse<?> refusal(WireProtocol protocol, Throwable failure, String requestId) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof ApiError.Exception apiError) {
-            return ErrorResponses.response(protocol, apiError.error(), requestId);
-        }
-        LOG.error("request {} failed inside the gateway", requestId, cause);
-        return ErrorResponses.response(protocol, ApiError.of(ErrorCode.INTERNAL_ERROR,
-            "The gateway failed to handle the request (request id " + requestId + "); retry, and report the id if it persists."),
-            requestId);
+            .exceptionally(failure -> ErrorResponses.refusal(route.wireProtocol(), failure, requestId));
     }
 }

@@ -11,14 +11,10 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Error;
 import io.micronaut.http.exceptions.ContentLengthExceededException;
 import io.micronaut.http.exceptions.HttpStatusException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Errors raised outside the routes (body too large, no such route, bugs), in the caller's protocol shape. */
 @Controller
 public class GlobalErrors {
-
-    private static final Logger LOG = LoggerFactory.getLogger(GlobalErrors.class);
 
     private final long maxBodyBytes;
 
@@ -65,10 +61,7 @@ public class GlobalErrors {
         if (e instanceof ContentLengthExceededException) {
             return tooLarge(request);
         }
-        String requestId = RequestIds.of(request);
-        LOG.error("request {} failed inside the gateway", requestId, e);
-        return respond(request, ApiError.of(ErrorCode.INTERNAL_ERROR,
-            "The gateway failed to handle the request (request id " + requestId + "); retry, and report the id if it persists."));
+        return ErrorResponses.refusal(WireProtocol.ofPath(request.getPath()), e, RequestIds.of(request));
     }
 
     private static MutableHttpResponse<?> respond(HttpRequest<?> request, ApiError error) {

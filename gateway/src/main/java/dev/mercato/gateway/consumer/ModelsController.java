@@ -6,6 +6,7 @@ import dev.mercato.gateway.billing.PriceBook;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.error.Json;
+import dev.mercato.gateway.error.ErrorResponses;
 import dev.mercato.gateway.error.WireProtocol;
 import dev.mercato.gateway.node.KnownModel;
 import dev.mercato.gateway.node.NodeRegistry;
@@ -65,7 +66,7 @@ public class ModelsController {
                 return HttpResponse.ok(json.append("]}").toString()).contentType(MediaType.APPLICATION_JSON_TYPE);
             }
             return HttpResponse.ok(anthropicPage(models, limit, afterId, beforeId)).contentType(MediaType.APPLICATION_JSON_TYPE);
-        }).exceptionally(failure -> ConsumerController.refusal(protocol, failure, requestId));
+        }).exceptionally(failure -> ErrorResponses.refusal(protocol, failure, requestId));
     }
 
     @Get(uri = "/{modelId}", produces = MediaType.APPLICATION_JSON)
@@ -83,7 +84,7 @@ public class ModelsController {
                 appendAnthropic(json, model);
             }
             return HttpResponse.ok(json.toString()).contentType(MediaType.APPLICATION_JSON_TYPE);
-        }).exceptionally(failure -> ConsumerController.refusal(protocol, failure, requestId));
+        }).exceptionally(failure -> ErrorResponses.refusal(protocol, failure, requestId));
     }
 
     static WireProtocol shapeFor(HttpRequest<?> request) {

@@ -4,7 +4,11 @@ import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionException;
 
 /**
  * The one place errors are written, in the shape of the protocol the consumer called, so the
@@ -13,7 +17,20 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ErrorResponses {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
+
     private ErrorResponses() {
+    }
+
+    /** Every failure of a consumer route becomes an error in the consumer's protocol; bugs become 500s. */
+    public static MutableHttpResponse<?> refusal(WireProtocol protocol, Throwable failure, String requestId) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof ApiError.Exception apiError) {
+            return response(protocol, apiError.error(), requestId);
+        }
+        LOG.error("request {} failed inside the gateway", requestId, cause);
+        return response(protocol, ApiError.of(ErrorCode.INTERNAL_ERROR, "The gateway failed to handle the request "
+            + "(request id " + requestId + "); retry, and report the id if it persists."), requestId);
     }
 
     public static MutableHttpResponse<byte[]> response(WireProtocol protocol, ApiError error, String requestId) {

@@ -4,6 +4,8 @@ import dev.mercato.gateway.auth.AuthenticatedKey;
 import dev.mercato.gateway.billing.Billing;
 import dev.mercato.gateway.billing.Hold;
 import dev.mercato.gateway.error.ApiError;
+import dev.mercato.gateway.usage.UsageRecord;
+import dev.mercato.gateway.usage.UsageRecorder;
 import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.node.KnownModel;
 import dev.mercato.gateway.node.NodeRegistry;
@@ -43,10 +45,12 @@ public final class Relay {
     private final JsonMapper jsonMapper;
     private final HashedWheelTimer timer;
     private final Billing billing;
+    private final UsageRecorder usageRecorder;
 
     public Relay(NodeRegistry registry, RequestParser parser, RelaySettings settings, JsonMapper jsonMapper,
-                 HashedWheelTimer timer, Billing billing) {
+                 HashedWheelTimer timer, Billing billing, UsageRecorder usageRecorder) {
         this.billing = billing;
+        this.usageRecorder = usageRecorder;
         this.registry = registry;
         this.parser = parser;
         this.settings = settings;
@@ -70,13 +74,13 @@ public final class Relay {
                 + "' is served over the " + model.protocol() + " API; call " + routes + " for it.", "model", null));
         }
         if (route == ApiRoute.COUNT_TOKENS) {
-            return dispatch(request, httpRequest, requestId, null); // counting tokens is free
+            return dispatch(request, key, httpRequest, requestId, null); // counting tokens is free
         }
         return billing.reserve(key.accountId(), request.model(), body.length, request.maxOutputTokens(), requestId,
                 Duration.ofMillis(settings.deadlineMillis()))
             .thenCompose(hold -> {
                 try {
-                    return dispatch(request, httpRequest, requestId, hold);
+                    return dispatch(request, key, httpRequest, requestId, hold);
                 } catch (RuntimeException refused) {
                     billing.release(hold); // no node took it: nothing was forwarded, nothing is charged
                     throw refused;
@@ -84,8 +88,8 @@ public final class Relay {
             });
     }
 
-    private CompletableFuture<MutableHttpResponse<?>> dispatch(ParsedRequest request, HttpRequest<?> httpRequest,
-                                                               String requestId, Hold hold) {
+    private CompletableFuture<MutableHttpResponse<?>> dispatch(ParsedRequest request, AuthenticatedKey key,
+                                                               HttpRequest<?> httpRequest, String requestId, Hold hold) {
         NodeRegistry.Choice choice = registry.choose(request.model());
         return switch (choice) {
             case NodeRegistry.Choice.None none -> throw new ApiError.Exception(none.error());
@@ -95,15 +99,13 @@ public final class Relay {
                     System.currentTimeMillis() + settings.deadlineMillis());
                 long operatorId = chosen.node().identity().operatorId();
                 RelayExchange exchange = new RelayExchange(request, requestId, chosen.node(), settings, jsonMapper,
-                    channelOf(httpRequest), hold, (usage, delivered) -> {
-                        if (hold == null) {
-                            return;
-                        }
-                        if (delivered) {
-                            billing.settle(hold, usage, operatorId);
-                        } else {
-                            billing.release(hold);
-                        }
+                    channelOf(httpRequest), hold, (usage, delivered, outcome, latencyMillis, firstByteMillis) -> {
+                        CompletableFuture<Long> charged = hold == null ? CompletableFuture.completedFuture(0L)
+                            : delivered ? billing.settle(hold, usage, operatorId) : billing.release(hold);
+                        charged.thenAccept(costNano -> usageRecorder.record(new UsageRecord(null, requestId,
+                            key.accountId(), key.keyId(), request.model(), chosen.node().displayName(), operatorId,
+                            usage.inputTokens(), usage.outputTokens(), usage.cacheWriteTokens(), usage.cacheReadTokens(),
+                            usage.reasoningTokens(), costNano, outcome, latencyMillis, firstByteMillis, null)));
                     });
                 yield exchange.start(frame, timer);
             }

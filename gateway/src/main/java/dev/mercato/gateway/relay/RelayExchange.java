@@ -298,7 +298,9 @@ final class RelayExchange implements NodeExchange {
         finished = true;
         // Billable only if the consumer received answer bytes: a stream that began, or a whole answer.
         boolean delivered = streamSink != null ? eventsForwarded > 0 : "ok".equals(outcomeName);
-        outcome.finished(usageMeter.billableUsage(), delivered);
+        long nowNanos = System.nanoTime();
+        outcome.finished(usageMeter.billableUsage(), delivered, outcomeName, (nowNanos - startNanos) / 1_000_000,
+            firstChunkNanos == 0 ? null : (firstChunkNanos - startNanos) / 1_000_000);
         if (deadline != null) {
             deadline.cancel();
         }
@@ -317,10 +319,10 @@ final class RelayExchange implements NodeExchange {
         return response.header("x-mercato-node", node.displayName());
     }
 
-    /** Told once, when the request ends, what it used and whether the consumer received any of it. */
+    /** Told once, when the request ends: what it used, whether the consumer received any of it, how it went. */
     @FunctionalInterface
     interface Outcome {
-        void finished(TokenUsage usage, boolean delivered);
+        void finished(TokenUsage usage, boolean delivered, String outcome, long latencyMillis, Long firstByteMillis);
     }
 
     private static String header(Map<String, String> headers, String name) {

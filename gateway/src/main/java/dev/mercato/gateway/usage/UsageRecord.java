@@ -1,0 +1,18 @@
+package dev.mercato.gateway.usage;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.data.annotation.DateCreated;
+import io.micronaut.data.annotation.GeneratedValue;
+import io.micronaut.data.annotation.Id;
+import io.micronaut.data.annotation.MappedEntity;
+
+import java.time.Instant;
+
+/** One served request, as metadata: who, which model and node, tokens by kind, what it cost, how it went. */
+@MappedEntity("usage_record")
+public record UsageRecord(@Id @GeneratedValue @Nullable Long id, String requestId, long accountId, long apiKeyId,
+                          String modelId, String node, long operatorId, long inputTokens, long outputTokens,
+                          long cacheWriteTokens, long cacheReadTokens, long reasoningTokens, long costNano,
+                          String outcome, long latencyMillis, @Nullable Long firstByteMillis,
+                          @DateCreated @Nullable Instant createdAt) {
+}

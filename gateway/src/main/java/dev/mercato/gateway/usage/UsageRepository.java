@@ -1,0 +1,20 @@
+package dev.mercato.gateway.usage;
+
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.CrudRepository;
+
+import java.time.Instant;
+import java.util.List;
+
+/** Usage records of an account in a time range, newest first, paged by an id cursor (ids grow with time). */
+@JdbcRepository(dialect = Dialect.POSTGRES)
+public interface UsageRepository extends CrudRepository<UsageRecord, Long> {
+
+    @Query("""
+        select * from usage_record
+        where account_id = :accountId and created_at >= :from and created_at < :to and id < :beforeId
+        order by id desc limit :limit""")
+    List<UsageRecord> page(long accountId, Instant from, Instant to, long beforeId, int limit);
+}
