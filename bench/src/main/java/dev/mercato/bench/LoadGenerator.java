@@ -11,7 +11,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * An HTTP/1.1 load generator for Mercato's hot-path benchmark: open loop at a fixed rate (latency
@@ -85,15 +84,15 @@ public final class LoadGenerator {
      * cannot start because {@code maxInFlight} are outstanding is dropped and counted, never queued.
      */
     private void runOpenLoop(long startNanos, long measureStartNanos, long measureEndNanos, CpuWindow cpu) {
-        double periodNanos = NANOS_PER_SECOND / options.ratePerSecond();
+        OpenLoopSchedule schedule = new OpenLoopSchedule(startNanos, options.ratePerSecond());
         AtomicInteger inFlight = new AtomicInteger();
         try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
             for (long i = 0; ; i++) {
-                long dueNanos = startNanos + Math.round(i * periodNanos);
+                long dueNanos = schedule.dueNanos(i);
                 if (dueNanos >= measureEndNanos) {
                     break;
                 }
-                sleepUntil(dueNanos);
+                OpenLoopSchedule.sleepUntil(dueNanos);
                 boolean measured = dueNanos >= measureStartNanos;
                 if (measured) {
                     cpu.startOnce();
@@ -128,9 +127,9 @@ public final class LoadGenerator {
                     }
                 });
             }
-            sleepUntil(measureStartNanos);
+            OpenLoopSchedule.sleepUntil(measureStartNanos);
             cpu.startOnce();
-            sleepUntil(measureEndNanos);
+            OpenLoopSchedule.sleepUntil(measureEndNanos);
             awaitDrain(workers);
         }
     }
@@ -181,13 +180,6 @@ public final class LoadGenerator {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             workers.shutdownNow();
-        }
-    }
-
-    private static void sleepUntil(long nanoTime) {
-        long remaining;
-        while ((remaining = nanoTime - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(remaining);
         }
     }
 

@@ -135,10 +135,20 @@ public class Billing {
             });
     }
 
-    /** Folds the hot accounts' batched counters often, so their balances are read cheaply. */
+    /** Most batches folded in one scheduled run, so a backlog is worked off without starving other work. */
+    static final int MAX_ROLL_UP_BATCHES_PER_RUN = 20;
+
+    /**
+     * Folds the hot accounts' batched counters often, so their balances are read cheaply. One
+     * batch holds at most the ledger's limit; a full batch means more are waiting, so go on.
+     */
     @Scheduled(fixedDelay = "1s", initialDelay = "1s")
     void rollUp() {
-        ledger.rollUp();
+        for (int batch = 0; batch < MAX_ROLL_UP_BATCHES_PER_RUN; batch++) {
+            if (ledger.rollUp() < Ledger.ROLL_UP_BATCH_LIMIT) {
+                return;
+            }
+        }
     }
 
     /** Voids holds left behind by a crash, well within the ledger's promised sweep period. */
