@@ -104,7 +104,7 @@ public class Billing {
         if (costNano == 0) {
             return release(hold);
         }
-        long shareNano = Pricing.providerShareNano(Math.min(costNano, hold.maxCostNano()), hold.price().providerShareBps());
+        long shareNano = Pricing.providerShareNano(hold.chargedNano(usage), hold.price().providerShareBps());
         String provider = providerAccount(operatorId);
         return CompletableFuture.supplyAsync(() -> {
             ensure(provider, AccountFlags.PROVIDER);

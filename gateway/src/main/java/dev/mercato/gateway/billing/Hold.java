@@ -1,5 +1,7 @@
 package dev.mercato.gateway.billing;
 
+import dev.mercato.protocol.TokenUsage;
+
 import java.util.UUID;
 
 /**
@@ -7,4 +9,9 @@ import java.util.UUID;
  * in force at admission: the price it will be charged at, whatever changes while it runs.
  */
 public record Hold(UUID holdId, String accountKey, ModelPrice price, long maxCostNano) {
+
+    /** What this usage is charged: its cost at the admitted price, never more than was held. */
+    public long chargedNano(TokenUsage usage) {
+        return Math.min(Pricing.costNano(usage, price), maxCostNano);
+    }
 }

@@ -1,7 +1,6 @@
 package dev.mercato.gateway.relay;
 
 import dev.mercato.gateway.billing.Hold;
-import dev.mercato.gateway.billing.Pricing;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.error.ErrorResponses;
@@ -222,9 +221,9 @@ final class RelayExchange implements NodeExchange {
         chunkOut.append(event);
     }
 
-    /** What this request is charged for its usage so far: at the admitted price, never more than was held. */
+    /** What this request is charged for its usage so far (the same figure Billing settles). */
     private long chargedNano() {
-        return Math.min(Pricing.costNano(usageMeter.billableUsage(), hold.price()), hold.maxCostNano());
+        return hold.chargedNano(usageMeter.billableUsage());
     }
 
     private void forwardRaw(String text) {
