@@ -1,5 +1,9 @@
 package dev.mercato.bench;
 
+import static dev.mercato.bench.Flags.check;
+import static dev.mercato.bench.Flags.integer;
+import static dev.mercato.bench.Flags.number;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,27 +102,5 @@ record LedgerBenchOptions(List<Integer> saturateThreads, double ratePerSecond, i
             values.add(integer(part.trim(), flag));
         }
         return List.copyOf(values);
-    }
-
-    private static double number(String text, String flag) {
-        try {
-            return Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " needs a number, was " + text);
-        }
-    }
-
-    private static int integer(String text, String flag) {
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " needs a whole number, was " + text);
-        }
-    }
-
-    private static void check(boolean condition, String rule) {
-        if (!condition) {
-            throw new IllegalArgumentException(rule);
-        }
     }
 }

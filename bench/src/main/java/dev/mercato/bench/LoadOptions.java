@@ -1,5 +1,9 @@
 package dev.mercato.bench;
 
+import static dev.mercato.bench.Flags.check;
+import static dev.mercato.bench.Flags.integer;
+import static dev.mercato.bench.Flags.number;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,27 +120,5 @@ record LoadOptions(URI url, List<Header> headers, Path bodyFile, double ratePerS
             throw new IllegalArgumentException("--header must be 'name: value', was " + text);
         }
         return new Header(text.substring(0, colon).trim(), text.substring(colon + 1).trim());
-    }
-
-    private static double number(String text, String flag) {
-        try {
-            return Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " needs a number, was " + text);
-        }
-    }
-
-    private static int integer(String text, String flag) {
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " needs a whole number, was " + text);
-        }
-    }
-
-    private static void check(boolean condition, String rule) {
-        if (!condition) {
-            throw new IllegalArgumentException(rule);
-        }
     }
 }
