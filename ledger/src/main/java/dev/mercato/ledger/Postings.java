@@ -87,71 +87,63 @@ final class Postings {
             // Written now, not with the postings: a duplicate delivery posts nothing, and the deltas are gone.
             Map<Long, Counters> folded = new TreeMap<>();
             batched.forEach(id -> folded.put(id, counters.get(id)));
-            write(connection, folded);
+            Writes writes = new Writes(java.time.Instant.EPOCH); // writes no transfer, so no creation time
+            writes.setCounters(folded);
+            writes.execute(connection);
         }
         return new Locked(inPlace, counters);
     }
 
     /**
-     * Applies {@code moves}: checks and updates the locked rows, appends deltas for the rest.
+     * Applies {@code moves} now: checks and updates the locked rows, appends deltas for the rest.
      *
      * @throws InsufficientBalance if an in-place account's balance flag would be broken
      */
     static void apply(Connection connection, Locked locked, List<Transfer.Move> moves) throws SQLException {
-        Map<Long, Counters> after = new TreeMap<>(locked.counters());
-        List<Transfer.Move> deferred = new ArrayList<>();
-        for (Transfer.Move move : moves) {
-            if (move.account().defers(move.side())) {
-                deferred.add(move);
-            } else if (!after.containsKey(move.account().id())) {
-                throw new IllegalStateException("account " + move.account().key() + " is updated in place but not locked");
-            } else {
-                after.merge(move.account().id(), move.change(), Counters::plus);
-            }
-        }
-        for (Map.Entry<Long, Counters> entry : after.entrySet()) {
-            Account account = locked.accounts().get(entry.getKey());
-            requireFlagsHold(account, locked.counters().get(entry.getKey()), entry.getValue());
-        }
-        write(connection, after);
-        if (!deferred.isEmpty()) {
-            try (PreparedStatement insert = connection.prepareStatement("""
-                    insert into ledger_account_delta
-                        (account_id, transfer_id, debits_pending, debits_posted, credits_pending, credits_posted)
-                    values (?, ?, ?, ?, ?, ?)""")) {
-                for (Transfer.Move move : deferred) {
-                    insert.setLong(1, move.account().id());
-                    insert.setObject(2, move.transferId());
-                    insert.setLong(3, move.change().debitsPending());
-                    insert.setLong(4, move.change().debitsPosted());
-                    insert.setLong(5, move.change().creditsPending());
-                    insert.setLong(6, move.change().creditsPosted());
-                    insert.addBatch();
-                }
-                insert.executeBatch();
-            }
-        }
+        Writes writes = new Writes(java.time.Instant.EPOCH); // writes no transfer, so no creation time
+        stage(locked, moves, writes);
+        writes.execute(connection);
     }
 
-    /** Sets locked rows' counters to the given values. */
-    private static void write(Connection connection, Map<Long, Counters> counters) throws SQLException {
-        if (counters.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement update = connection.prepareStatement("""
-                update ledger_account set debits_pending = ?, debits_posted = ?, credits_pending = ?, credits_posted = ?
-                where id = ?""")) {
-            for (Map.Entry<Long, Counters> entry : counters.entrySet()) {
-                Counters values = entry.getValue();
-                update.setLong(1, values.debitsPending());
-                update.setLong(2, values.debitsPosted());
-                update.setLong(3, values.creditsPending());
-                update.setLong(4, values.creditsPosted());
-                update.setLong(5, entry.getKey());
-                update.addBatch();
+    /**
+     * Adds what {@code moves} do to {@code writes}: the locked rows' new counters, and deltas for
+     * postings on batched accounts.
+     *
+     * @throws InsufficientBalance if an in-place account's balance flag would be broken
+     */
+    static void stage(Locked locked, List<Transfer.Move> moves, Writes writes) {
+        Map<Long, Counters> after = new TreeMap<>(locked.counters());
+        applyInMemory(locked, after, moves);
+        writes.setCounters(after);
+        writes.insertDeltas(moves.stream().filter(move -> move.account().defers(move.side())).toList());
+    }
+
+    /**
+     * Adds the in-place part of {@code moves} to {@code running} (locked accounts' counters), after
+     * checking each changed account's balance flag against its running value; on a refusal
+     * {@code running} is left as it was. Lets a batch admit its transfers one by one under one lock.
+     *
+     * @throws InsufficientBalance if an in-place account's balance flag would be broken
+     */
+    static void applyInMemory(Locked locked, Map<Long, Counters> running, List<Transfer.Move> moves) {
+        Map<Long, Counters> changes = new TreeMap<>();
+        for (Transfer.Move move : moves) {
+            if (move.account().defers(move.side())) {
+                continue;
             }
-            update.executeBatch();
+            if (!running.containsKey(move.account().id())) {
+                throw new IllegalStateException("account " + move.account().key() + " is updated in place but not locked");
+            }
+            changes.merge(move.account().id(), move.change(), Counters::plus);
         }
+        Map<Long, Counters> after = new TreeMap<>();
+        for (Map.Entry<Long, Counters> change : changes.entrySet()) {
+            Counters before = running.get(change.getKey());
+            Counters updated = before.plus(change.getValue());
+            requireFlagsHold(locked.accounts().get(change.getKey()), before, updated);
+            after.put(change.getKey(), updated);
+        }
+        running.putAll(after);
     }
 
     private static void requireFlagsHold(Account account, Counters before, Counters after) {

@@ -7,7 +7,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Runs a unit of ledger work in one database transaction, retrying a bounded number of times
- * with jittered backoff when PostgreSQL reports a serialization failure or a deadlock.
+ * with jittered backoff when PostgreSQL reports a serialization failure or a deadlock, or a
+ * batch met a concurrent write of one of its ids ({@link BatchConflict}).
  */
 final class Transactions {
 
@@ -40,6 +41,11 @@ final class Transactions {
                 return once(work);
             } catch (SQLException e) {
                 if (!isRetryable(e) || attempt == MAX_ATTEMPTS) {
+                    throw new LedgerFailure(what + " failed after " + attempt + " attempt(s): " + e.getMessage(), e);
+                }
+                backOff(attempt);
+            } catch (BatchConflict e) {
+                if (attempt == MAX_ATTEMPTS) {
                     throw new LedgerFailure(what + " failed after " + attempt + " attempt(s): " + e.getMessage(), e);
                 }
                 backOff(attempt);

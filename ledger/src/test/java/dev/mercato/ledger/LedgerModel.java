@@ -109,6 +109,10 @@ final class LedgerModel {
         public Outcome deliver(Ledger ledger) {
             return outcomeOf(() -> ledger.reserve(holdId, user, CLEARING, amountNano, expiresAt, "inference", userData));
         }
+
+        HoldRequest request() {
+            return new HoldRequest(holdId, user, CLEARING, amountNano, expiresAt, "inference", userData);
+        }
     }
 
     record Settle(UUID holdId, String user, long costNano, String provider, long shareNano) implements Op {
@@ -122,6 +126,10 @@ final class LedgerModel {
             } catch (IllegalArgumentException e) {
                 return INVALID;
             }
+        }
+
+        SettleRequest request() {
+            return new SettleRequest(holdId, costNano, provider, FEE, shareNano);
         }
     }
 
@@ -320,6 +328,16 @@ final class LedgerModel {
 
     private void move(String key, Counters change) {
         counters.put(key, counters.get(key).plus(change));
+    }
+
+    /** What the batch outcome of one operation amounts to, as the single call's outcome. */
+    static Outcome outcomeOf(dev.mercato.ledger.Outcome<?> outcome) {
+        if (outcome.isDone()) {
+            return outcome.value() instanceof Settlement settlement ? new Settled(settlement) : DONE;
+        }
+        return outcomeOf(() -> {
+            throw outcome.refusal();
+        });
     }
 
     private static Outcome outcomeOf(Runnable delivery) {

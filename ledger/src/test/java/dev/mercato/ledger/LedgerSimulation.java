@@ -53,6 +53,7 @@ final class LedgerSimulation {
     static final int MAX_BURST_THREADS = 4;
     static final int MAX_OPS_PER_BURST_THREAD = 4;
     static final int MAX_RACERS = 8;
+    static final int MAX_BATCH_OPS = 12;
     static final int MAX_KILLED_STATEMENT = 8;
     /** Threads of a burst or a race at most: burst threads, a twin pair and a roll-up, or the racers. */
     static final int MAX_CONCURRENT_DELIVERIES = Math.max(MAX_BURST_THREADS + 3, MAX_RACERS);
@@ -119,11 +120,14 @@ final class LedgerSimulation {
     /** Runs one randomly chosen step, then checks every invariant and every balance against the model. */
     void step() throws Exception {
         int choice = random.nextInt(100);
-        if (choice < 56) {
+        if (choice < 50) {
             note("step: fresh delivery");
             Op op = freshOp();
             currentStep = "deliver " + op;
             deliver(op);
+        } else if (choice < 56) {
+            note("step: batch");
+            batch();
         } else if (choice < 68) {
             note("step: duplicate delivery");
             duplicate();
@@ -309,6 +313,38 @@ final class LedgerSimulation {
     /** A new process with nothing in memory, on the same database. */
     private void restart() {
         ledger = new Ledger(killSwitch, clock);
+    }
+
+    /**
+     * Several reserves, or several settles, in one batch call: each must come out as if it had
+     * been delivered alone in list order, repeats within the batch and of earlier steps included.
+     */
+    private void batch() {
+        boolean reserves = random.nextBoolean();
+        int size = 2 + random.nextInt(MAX_BATCH_OPS - 1);
+        List<Op> ops = new ArrayList<>();
+        List<Outcome> expected = new ArrayList<>();
+        List<Op> earlier = history.stream().filter(op -> op instanceof Reserve == reserves
+            && (op instanceof Reserve || op instanceof Settle)).toList();
+        while (ops.size() < size) {
+            int pick = random.nextInt(10);
+            Op op = pick == 0 && !ops.isEmpty() ? ops.get(random.nextInt(ops.size()))
+                : pick == 1 && !earlier.isEmpty() ? earlier.get(random.nextInt(earlier.size()))
+                : reserves ? newReserve(users.get(random.nextInt(users.size()))) : newSettle(null);
+            if (op instanceof Reserve == reserves) {
+                ops.add(op);
+                expected.add(op.expect(model));
+            }
+        }
+        currentStep = "batch " + ops;
+        List<? extends dev.mercato.ledger.Outcome<?>> outcomes = reserves
+            ? ledger.reserveAll(ops.stream().map(op -> ((Reserve) op).request()).toList())
+            : ledger.settleAll(ops.stream().map(op -> ((Settle) op).request()).toList());
+        assertEquals(expected, outcomes.stream().map(LedgerModel::outcomeOf).toList(), currentStep);
+        for (int i = 0; i < ops.size(); i++) {
+            tallyOutcome(ops.get(i), expected.get(i));
+            history.add(ops.get(i));
+        }
     }
 
     /**

@@ -36,6 +36,7 @@ final class TestDatabase {
         config.setUsername("postgres");
         config.setMaximumPoolSize(maxConnections);
         config.setPoolName(name);
+        config.setConnectionInitSql(Ledger.CONNECTION_INIT_SQL);
         HikariDataSource pool = new HikariDataSource(config);
         Flyway.configure().dataSource(pool).locations(Ledger.MIGRATIONS_LOCATION).load().migrate();
         return pool;
