@@ -1,0 +1,197 @@
+package dev.mercato.ledger;
+
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Reserves and settles through group commit, the way the gateway calls the ledger. */
+class GroupCommitTest {
+
+    private static final long USDC = Usdc.NANO_PER_USDC;
+    private static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+    private static final int REQUESTS = 400;
+    private static final int COVERED = 150;
+    private static final long BOUNDED_WAIT_SECONDS = 60;
+
+    private HikariDataSource database;
+    private Ledger ledger;
+    private final List<GroupCommit<?, ?>> queues = new ArrayList<>();
+
+    @BeforeEach
+    void openLedger() {
+        database = TestDatabase.fresh(4);
+        ledger = new Ledger(database, new MutableClock(NOW));
+        ledger.ensureAccount("user:1", AccountFlags.USER);
+        ledger.ensureAccount("clearing:inference", AccountFlags.SYSTEM);
+        ledger.ensureAccount("provider:7", AccountFlags.PROVIDER);
+        ledger.ensureAccount("revenue:fee", AccountFlags.SYSTEM);
+        ledger.ensureAccount("equity:dev-credit", AccountFlags.SOURCE);
+    }
+
+    @AfterEach
+    void close() {
+        queues.forEach(GroupCommit::close);
+        database.close();
+    }
+
+    private <I, O> GroupCommit<I, O> queue(String name, int maxQueued,
+                                           java.util.function.Function<List<I>, List<Outcome<O>>> batch) {
+        GroupCommit<I, O> queue = new GroupCommit<>(name, Ledger.MAX_BATCH, maxQueued, batch, Runnable::run);
+        queues.add(queue);
+        return queue;
+    }
+
+    @Test
+    void manyConcurrentReservesOnOneAccountShareCommitsAndAdmitExactlyWhatTheBalanceCovers() throws Exception {
+        // The balance covers 150 holds of 1 USDC and 0.999999999 USDC more: not a 151st.
+        ledger.transfer(TransferIds.of("dev_credit", "user:1"), "equity:dev-credit", "user:1",
+            COVERED * USDC + (USDC - 1), "dev_credit", null);
+        AtomicInteger reserveBatches = new AtomicInteger();
+        GroupCommit<HoldRequest, Void> reserves = queue("reserves", REQUESTS, items -> {
+            reserveBatches.incrementAndGet();
+            return ledger.reserveAll(items);
+        });
+        GroupCommit<SettleRequest, Settlement> settles = queue("settles", REQUESTS, ledger::settleAll);
+        ExecutorService callers = Executors.newFixedThreadPool(32);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<UUID> holdIds = new ArrayList<>();
+            List<CompletableFuture<Void>> held = new ArrayList<>();
+            for (int i = 0; i < REQUESTS; i++) {
+                UUID holdId = TransferIds.of("hold", "request-" + i);
+                holdIds.add(holdId);
+                held.add(CompletableFuture.supplyAsync(() -> {
+                    awaitQuietly(start);
+                    return reserves.submit(new HoldRequest(holdId, "user:1", "clearing:inference", USDC,
+                        NOW.plusSeconds(60), "inference", null));
+                }, callers).thenCompose(future -> future));
+            }
+            start.countDown();
+            List<UUID> admitted = new ArrayList<>();
+            for (int i = 0; i < REQUESTS; i++) {
+                try {
+                    held.get(i).get(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS);
+                    admitted.add(holdIds.get(i));
+                } catch (ExecutionException e) {
+                    InsufficientBalance refused = assertInstanceOf(InsufficientBalance.class, e.getCause());
+                    assertEquals(USDC - 1, refused.balanceNano());
+                }
+            }
+            assertEquals(COVERED, admitted.size());
+            assertTrue(reserveBatches.get() < REQUESTS, reserveBatches.get() + " batches for " + REQUESTS + " reserves");
+            assertEquals(new AccountBalance(COVERED * USDC + (USDC - 1), 0, 0, COVERED * USDC), ledger.balance("user:1"));
+
+            Collections.shuffle(admitted);
+            List<CompletableFuture<Settlement>> settled = admitted.stream().map(holdId -> CompletableFuture
+                .supplyAsync(() -> settles.submit(new SettleRequest(holdId, USDC / 4, "provider:7", "revenue:fee",
+                    USDC / 5)), callers).thenCompose(future -> future)).toList();
+            for (CompletableFuture<Settlement> result : settled) {
+                assertEquals(new Settlement(USDC / 4, 0, USDC / 5, USDC / 4 - USDC / 5),
+                    result.get(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS));
+            }
+            assertEquals(new AccountBalance(COVERED * USDC + (USDC - 1), COVERED * (USDC / 4), 0, 0),
+                ledger.balance("user:1"));
+            assertEquals(new AccountBalance(COVERED * (USDC / 5), 0, 0, 0), ledger.balance("provider:7"));
+            assertEquals(List.of(), ledger.checkInvariants());
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
+    void refusalsAndReplaysComeBackPerItemAndOneBadItemDoesNotFailTheOthers() {
+        ledger.transfer(TransferIds.of("dev_credit", "user:1"), "equity:dev-credit", "user:1", 3 * USDC,
+            "dev_credit", null);
+        UUID first = TransferIds.of("hold", "a");
+        UUID second = TransferIds.of("hold", "b");
+        List<Outcome<Void>> outcomes = ledger.reserveAll(List.of(
+            new HoldRequest(first, "user:1", "clearing:inference", 2 * USDC, NOW.plusSeconds(60), "inference", null),
+            new HoldRequest(second, "user:1", "clearing:inference", 2 * USDC, NOW.plusSeconds(60), "inference", null),
+            new HoldRequest(first, "user:1", "clearing:inference", 2 * USDC, NOW.plusSeconds(60), "inference", null),
+            new HoldRequest(first, "user:1", "clearing:inference", 5 * USDC, NOW.plusSeconds(60), "inference", null),
+            new HoldRequest(TransferIds.of("hold", "c"), "user:404", "clearing:inference", USDC, NOW.plusSeconds(60),
+                "inference", null),
+            new HoldRequest(TransferIds.of("hold", "d"), "user:1", "clearing:inference", USDC, NOW, "inference", null),
+            new HoldRequest(TransferIds.of("hold", "e"), "user:1", "clearing:inference", USDC, NOW.plusSeconds(1),
+                "inference", null)));
+        assertTrue(outcomes.get(0).isDone());
+        InsufficientBalance short1 = assertInstanceOf(InsufficientBalance.class, outcomes.get(1).refusal());
+        assertEquals(USDC, short1.balanceNano());
+        assertEquals(2 * USDC, short1.neededNano());
+        assertTrue(outcomes.get(2).isDone(), "a repeat of an admitted hold is its replay");
+        assertInstanceOf(TransferConflict.class, outcomes.get(3).refusal());
+        assertEquals("no ledger account user:404; create it with ensureAccount first",
+            outcomes.get(4).refusal().getMessage());
+        assertInstanceOf(IllegalArgumentException.class, outcomes.get(5).refusal());
+        assertTrue(outcomes.get(6).isDone());
+        assertEquals(new AccountBalance(3 * USDC, 0, 0, 3 * USDC), ledger.balance("user:1"));
+
+        List<Outcome<Settlement>> settled = ledger.settleAll(List.of(
+            new SettleRequest(first, USDC, "provider:7", "revenue:fee", USDC / 2),
+            new SettleRequest(first, USDC, "provider:7", "revenue:fee", USDC / 2),
+            new SettleRequest(second, USDC, "provider:7", "revenue:fee", 0),
+            new SettleRequest(TransferIds.of("hold", "e"), 3 * USDC, "provider:7", "revenue:fee", USDC)));
+        Settlement half = new Settlement(USDC, 0, USDC / 2, USDC / 2);
+        assertEquals(half, settled.get(0).value());
+        assertEquals(half, settled.get(1).value(), "a repeat returns the first result");
+        assertEquals("no hold " + second, settled.get(2).refusal().getMessage());
+        assertEquals(new Settlement(USDC, 2 * USDC, USDC, 0), settled.get(3).value());
+        assertEquals(new AccountBalance(3 * USDC, 2 * USDC, 0, 0), ledger.balance("user:1"));
+        assertEquals(List.of(), ledger.checkInvariants());
+    }
+
+    @Test
+    void aFullQueueRefusesAtOnceAndClosingFailsWhatIsStillQueued() throws Exception {
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        GroupCommit<Integer, Integer> queue = new GroupCommit<>("test queue", 1, 2, items -> {
+            blocked.countDown();
+            awaitQuietly(release);
+            return items.stream().map(Outcome::done).toList();
+        }, Runnable::run);
+        CompletableFuture<Integer> running = queue.submit(1);
+        assertTrue(blocked.await(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS));
+        CompletableFuture<Integer> second = queue.submit(2);
+        CompletableFuture<Integer> third = queue.submit(3);
+        CompletionException full = assertThrows(CompletionException.class, () -> queue.submit(4).join());
+        assertEquals("test queue is full: 2 items are already waiting for the database", full.getCause().getMessage());
+        release.countDown();
+        assertEquals(1, running.get(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS));
+        assertEquals(List.of(2, 3), List.of(second.get(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS),
+            third.get(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS)));
+        queue.close();
+        CompletionException closed = assertThrows(CompletionException.class, () -> queue.submit(5).join());
+        assertEquals("test queue is closed", closed.getCause().getMessage());
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            if (!latch.await(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("latch not released in time");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
