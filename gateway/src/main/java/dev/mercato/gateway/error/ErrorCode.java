@@ -16,6 +16,7 @@ public enum ErrorCode {
     NO_PROVIDERS_ONLINE(503, "overloaded_error", "service_unavailable_error", true),
     ALL_PROVIDERS_RESTING(503, "overloaded_error", "service_unavailable_error", true),
     ALL_PROVIDERS_BUSY(503, "overloaded_error", "service_unavailable_error", true),
+    BILLING_UNAVAILABLE(503, "overloaded_error", "service_unavailable_error", true),
     UPSTREAM_FAILED(502, "api_error", "server_error", true),
     PROVIDER_AUTH_FAILED(502, "api_error", "server_error", true),
     UPSTREAM_TIMEOUT(504, "timeout_error", "server_error", true),
