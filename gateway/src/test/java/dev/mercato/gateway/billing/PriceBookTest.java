@@ -7,9 +7,11 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Prices are data: set through the admin API, kept with their history, read by the request path. */
 class PriceBookTest {
@@ -49,6 +51,45 @@ class PriceBookTest {
         assertEquals(now, history.get(0));
         assertEquals(new ModelPrice("priced", 1_000_000, 2_000_000, 1_250_000, 100_000, 8000, 32_000,
             history.get(1).effectiveFrom()), history.get(1));
+    }
+
+    @Test
+    void configurationSeedsAModelWithoutAPriceAndNeverOverwritesOneSetSince() {
+        Map<String, Object> seeded = Map.of("mercato.pricing.models", List.of(
+            Map.of("model", "seeded-model", "input-per-million-micros", 250_000, "output-per-million-micros", 2_000_000,
+                "max-output-tokens", 8_192)));
+        try (TestGateway first = TestGateway.start(seeded)) {
+            ModelPrice price = first.bean(PriceBook.class).current("seeded-model");
+            // Fields not written fall back to the defaults: cache prices, the share.
+            assertEquals(new ModelPrice("seeded-model", 250_000, 2_000_000, 3_750_000, 300_000, 8000, 8_192,
+                price.effectiveFrom()), price);
+            HttpResponse<String> changed = first.adminCall("/admin/prices", "{\"modelId\":\"seeded-model\","
+                + "\"inputPerMillionMicros\":1,\"outputPerMillionMicros\":2,\"cacheWritePerMillionMicros\":3,"
+                + "\"cacheReadPerMillionMicros\":4}");
+            assertEquals(201, changed.statusCode(), changed.body());
+        }
+        try (TestGateway second = TestGateway.start(seeded)) {
+            PriceBook book = second.bean(PriceBook.class);
+            assertEquals(List.of(1L, 250_000L), book.history("seeded-model").stream()
+                .map(ModelPrice::inputPerMillionMicros).toList());
+        }
+    }
+
+    @Test
+    void aMalformedSeedNamesTheEntryAndTheField() {
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () -> PriceSeeds.parse(List.of(
+            Map.of("model", "a"), Map.of("model", "b", "output-per-million-micros", "lots")),
+            gateway.bean(PricingSettings.class)));
+        assertEquals("mercato.pricing.models[1] (b): output-per-million-micros must be a whole number, was lots",
+            wrong.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> PriceSeeds.parse(List.of(
+            Map.of("model", "a", "input-per-millon-micros", 1)), gateway.bean(PricingSettings.class)));
+        assertEquals("mercato.pricing.models[0] has an unknown field 'input-per-millon-micros'; known: [model, "
+            + "input-per-million-micros, output-per-million-micros, cache-write-per-million-micros, "
+            + "cache-read-per-million-micros, provider-share-bps, max-output-tokens]", unknown.getMessage());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> PriceSeeds.parse(List.of(
+            Map.of("model", "a"), Map.of("model", "a")), gateway.bean(PricingSettings.class)));
+        assertEquals("mercato.pricing.models[1] prices a a second time", twice.getMessage());
     }
 
     @Test
