@@ -35,7 +35,7 @@ record LedgerBenchOptions(List<Integer> saturateThreads, double ratePerSecond, i
     static final String USAGE = """
         usage: java -cp bench-all.jar dev.mercato.bench.LedgerBenchmark [options]
           --quick                   1 s warm-up and 4 s measured per run, to check that it works
-          --threads N[,N...]        one saturation run per count of reserve-then-settle threads (default 8,32)
+          --threads N[,N...]        one saturation run per count of reserve-then-settle threads (default 32,256)
           --rate N                  open-loop run: N reserve + settle pairs per second, reserve latency
                                     measured from each pair's scheduled start (default 300)
           --warmup-seconds S        load before measuring each run, not recorded (default 5)
@@ -48,7 +48,7 @@ record LedgerBenchOptions(List<Integer> saturateThreads, double ratePerSecond, i
         """;
 
     static LedgerBenchOptions parse(String[] args) {
-        List<Integer> threads = List.of(8, 32);
+        List<Integer> threads = List.of(32, 256);
         double rate = 300;
         Integer warmupSeconds = null;
         Integer durationSeconds = null;

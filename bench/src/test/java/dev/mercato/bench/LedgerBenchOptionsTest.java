@@ -12,7 +12,7 @@ class LedgerBenchOptionsTest {
 
     @Test
     void runsTwoSaturationsAndThreeHundredPairsPerSecondOnTheGatewaysPoolByDefault() {
-        assertEquals(new LedgerBenchOptions(List.of(8, 32), 300, 5, 20, 2_000, 16, 1024, 100, null),
+        assertEquals(new LedgerBenchOptions(List.of(32, 256), 300, 5, 20, 2_000, 16, 1024, 100, null),
             LedgerBenchOptions.parse(new String[0]));
     }
 
