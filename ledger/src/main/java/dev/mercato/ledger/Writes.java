@@ -1,6 +1,5 @@
 package dev.mercato.ledger;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -77,8 +76,7 @@ final class Writes {
 
     Done execute(Connection connection) throws SQLException {
         List<String> parts = new ArrayList<>();
-        List<Object[]> arrays = new ArrayList<>();
-        List<String> types = new ArrayList<>();
+        List<Object> parameters = new ArrayList<>(); // a String, or a TypedArray, in the order of the ?s
         String createdAt = now.toString();
         if (!transfers.isEmpty()) {
             parts.add("""
@@ -89,29 +87,28 @@ final class Writes {
                                   ?::text[], ?::text[]) as v(id, debit, credit, amount, code, phase, pending, expires, data)
                       on conflict do nothing
                       returning 1)""");
-            arrays.add(new Object[] {createdAt});
-            types.add(null);
-            add(arrays, types, "uuid", transfers.stream().map(Transfer::id).toArray());
-            add(arrays, types, "bigint", transfers.stream().map(t -> t.debit().id()).toArray());
-            add(arrays, types, "bigint", transfers.stream().map(t -> t.credit().id()).toArray());
-            add(arrays, types, "bigint", transfers.stream().map(Transfer::amountNano).toArray());
-            add(arrays, types, "text", transfers.stream().map(Transfer::code).toArray());
-            add(arrays, types, "text", transfers.stream().map(t -> t.phase().sql).toArray());
-            add(arrays, types, "uuid", transfers.stream().map(Transfer::pendingId).toArray());
-            add(arrays, types, "text", transfers.stream().map(t -> t.expiresAt() == null ? null : t.expiresAt().toString())
+            parameters.add(createdAt);
+            add(parameters, "uuid", transfers.stream().map(Transfer::id).toArray());
+            add(parameters, "bigint", transfers.stream().map(t -> t.debit().id()).toArray());
+            add(parameters, "bigint", transfers.stream().map(t -> t.credit().id()).toArray());
+            add(parameters, "bigint", transfers.stream().map(Transfer::amountNano).toArray());
+            add(parameters, "text", transfers.stream().map(Transfer::code).toArray());
+            add(parameters, "text", transfers.stream().map(t -> t.phase().sql).toArray());
+            add(parameters, "uuid", transfers.stream().map(Transfer::pendingId).toArray());
+            add(parameters, "text", transfers.stream().map(t -> t.expiresAt() == null ? null : t.expiresAt().toString())
                 .toArray());
-            add(arrays, types, "text", transfers.stream().map(Transfer::userData).toArray());
+            add(parameters, "text", transfers.stream().map(Transfer::userData).toArray());
         }
         if (!liveHolds.isEmpty()) {
             parts.add("""
                 h as (insert into ledger_live_hold (transfer_id, expires_at)
                       select id, expires::timestamptz from unnest(?::uuid[], ?::text[]) as v(id, expires))""");
-            add(arrays, types, "uuid", liveHolds.stream().map(Transfer::id).toArray());
-            add(arrays, types, "text", liveHolds.stream().map(h -> h.expiresAt().toString()).toArray());
+            add(parameters, "uuid", liveHolds.stream().map(Transfer::id).toArray());
+            add(parameters, "text", liveHolds.stream().map(h -> h.expiresAt().toString()).toArray());
         }
         if (!resolvedHolds.isEmpty()) {
             parts.add("r as (delete from ledger_live_hold where transfer_id = any (?::uuid[]) returning 1)");
-            add(arrays, types, "uuid", resolvedHolds.toArray());
+            add(parameters, "uuid", resolvedHolds.toArray());
         }
         if (!settlements.isEmpty()) {
             parts.add("""
@@ -119,17 +116,16 @@ final class Writes {
                                                      overage_nano, share_nano, fee_nano, created_at)
                       select *, ?::timestamptz from unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::bigint[],
                                                          ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]))""");
-            arrays.add(new Object[] {createdAt});
-            types.add(null);
-            add(arrays, types, "uuid", settlements.stream().map(SettlementRow::holdId).toArray());
-            add(arrays, types, "uuid", settlements.stream().map(SettlementRow::postId).toArray());
-            add(arrays, types, "uuid", settlements.stream().map(SettlementRow::shareId).toArray());
-            add(arrays, types, "uuid", settlements.stream().map(SettlementRow::feeId).toArray());
-            add(arrays, types, "bigint", settlements.stream().map(SettlementRow::costNano).toArray());
-            add(arrays, types, "bigint", settlements.stream().map(s -> s.settlement().postedNano()).toArray());
-            add(arrays, types, "bigint", settlements.stream().map(s -> s.settlement().overageNano()).toArray());
-            add(arrays, types, "bigint", settlements.stream().map(s -> s.settlement().shareNano()).toArray());
-            add(arrays, types, "bigint", settlements.stream().map(s -> s.settlement().feeNano()).toArray());
+            parameters.add(createdAt);
+            add(parameters, "uuid", settlements.stream().map(SettlementRow::holdId).toArray());
+            add(parameters, "uuid", settlements.stream().map(SettlementRow::postId).toArray());
+            add(parameters, "uuid", settlements.stream().map(SettlementRow::shareId).toArray());
+            add(parameters, "uuid", settlements.stream().map(SettlementRow::feeId).toArray());
+            add(parameters, "bigint", settlements.stream().map(SettlementRow::costNano).toArray());
+            add(parameters, "bigint", settlements.stream().map(s -> s.settlement().postedNano()).toArray());
+            add(parameters, "bigint", settlements.stream().map(s -> s.settlement().overageNano()).toArray());
+            add(parameters, "bigint", settlements.stream().map(s -> s.settlement().shareNano()).toArray());
+            add(parameters, "bigint", settlements.stream().map(s -> s.settlement().feeNano()).toArray());
         }
         if (!accountIds.isEmpty()) {
             parts.add("""
@@ -137,23 +133,23 @@ final class Writes {
                                                 credits_posted = v.cpo
                       from unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) as v(id, dp, dpo, cp, cpo)
                       where ledger_account.id = v.id)""");
-            add(arrays, types, "bigint", accountIds.toArray());
-            add(arrays, types, "bigint", accountCounters.stream().map(Counters::debitsPending).toArray());
-            add(arrays, types, "bigint", accountCounters.stream().map(Counters::debitsPosted).toArray());
-            add(arrays, types, "bigint", accountCounters.stream().map(Counters::creditsPending).toArray());
-            add(arrays, types, "bigint", accountCounters.stream().map(Counters::creditsPosted).toArray());
+            add(parameters, "bigint", accountIds.toArray());
+            add(parameters, "bigint", accountCounters.stream().map(Counters::debitsPending).toArray());
+            add(parameters, "bigint", accountCounters.stream().map(Counters::debitsPosted).toArray());
+            add(parameters, "bigint", accountCounters.stream().map(Counters::creditsPending).toArray());
+            add(parameters, "bigint", accountCounters.stream().map(Counters::creditsPosted).toArray());
         }
         if (!deltas.isEmpty()) {
             parts.add("""
                 d as (insert into ledger_account_delta (account_id, transfer_id, debits_pending, debits_posted,
                                                         credits_pending, credits_posted)
                       select * from unnest(?::bigint[], ?::uuid[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]))""");
-            add(arrays, types, "bigint", deltas.stream().map(m -> m.account().id()).toArray());
-            add(arrays, types, "uuid", deltas.stream().map(Transfer.Move::transferId).toArray());
-            add(arrays, types, "bigint", deltas.stream().map(m -> m.change().debitsPending()).toArray());
-            add(arrays, types, "bigint", deltas.stream().map(m -> m.change().debitsPosted()).toArray());
-            add(arrays, types, "bigint", deltas.stream().map(m -> m.change().creditsPending()).toArray());
-            add(arrays, types, "bigint", deltas.stream().map(m -> m.change().creditsPosted()).toArray());
+            add(parameters, "bigint", deltas.stream().map(m -> m.account().id()).toArray());
+            add(parameters, "uuid", deltas.stream().map(Transfer.Move::transferId).toArray());
+            add(parameters, "bigint", deltas.stream().map(m -> m.change().debitsPending()).toArray());
+            add(parameters, "bigint", deltas.stream().map(m -> m.change().debitsPosted()).toArray());
+            add(parameters, "bigint", deltas.stream().map(m -> m.change().creditsPending()).toArray());
+            add(parameters, "bigint", deltas.stream().map(m -> m.change().creditsPosted()).toArray());
         }
         if (parts.isEmpty()) {
             return new Done(0, 0);
@@ -163,13 +159,11 @@ final class Writes {
             + (resolvedHolds.isEmpty() ? "0" : "(select count(*) from r)");
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setQueryTimeout(Postings.LOCK_WAIT_SECONDS);
-            for (int i = 0; i < arrays.size(); i++) {
-                String type = types.get(i);
-                if (type == null) {
-                    statement.setString(i + 1, (String) arrays.get(i)[0]);
+            for (int i = 0; i < parameters.size(); i++) {
+                if (parameters.get(i) instanceof TypedArray(String type, Object[] values)) {
+                    statement.setArray(i + 1, connection.createArrayOf(type, values));
                 } else {
-                    Array array = connection.createArrayOf(type, arrays.get(i));
-                    statement.setArray(i + 1, array);
+                    statement.setString(i + 1, (String) parameters.get(i));
                 }
             }
             try (ResultSet row = statement.executeQuery()) {
@@ -186,8 +180,11 @@ final class Writes {
         }
     }
 
-    private static void add(List<Object[]> arrays, List<String> types, String type, Object[] values) {
-        arrays.add(values);
-        types.add(type);
+    /** An array parameter and its PostgreSQL element type. */
+    private record TypedArray(String type, Object[] values) {
+    }
+
+    private static void add(List<Object> parameters, String type, Object[] values) {
+        parameters.add(new TypedArray(type, values));
     }
 }
