@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -175,7 +176,7 @@ public final class Ledger {
                 checked.set(i, Outcome.refused(e));
             }
         }
-        return transactions.run("reserve " + size + " hold(s)", connection -> {
+        return transactions.run("reserve " + size + " hold(s)", (connection, firstAttempt) -> {
             List<Outcome<Void>> outcomes = new ArrayList<>(checked); // afresh on every attempt
             Transfer[] holds = new Transfer[size];
             for (int i = 0; i < size; i++) {
@@ -193,6 +194,14 @@ public final class Ledger {
             }
             List<Transfer.Move> lockMoves = new ArrayList<>();
             Arrays.stream(holds).filter(Objects::nonNull).forEach(hold -> lockMoves.addAll(hold.moves(0)));
+            if (firstAttempt && reserveByGuess(connection, holds, lockMoves)) {
+                for (int i = 0; i < size; i++) {
+                    if (holds[i] != null) {
+                        outcomes.set(i, Outcome.done(null));
+                    }
+                }
+                return outcomes;
+            }
             Postings.Locked locked = Postings.lock(connection, lockMoves);
             // Read after the locks: a concurrent reserve of the same id on this account has committed by now.
             Map<UUID, Transfer> stored = findTransfers(connection,
@@ -288,7 +297,7 @@ public final class Ledger {
             }
         }
         List<Integer> repeats = new ArrayList<>();
-        List<Outcome<Settlement>> outcomes = transactions.run("settle " + size + " hold(s)", connection -> {
+        List<Outcome<Settlement>> outcomes = transactions.run("settle " + size + " hold(s)", (connection, firstAttempt) -> {
             repeats.clear();
             List<Outcome<Settlement>> result = new ArrayList<>(checked); // afresh on every attempt
             List<UUID> holdIds = new ArrayList<>();
@@ -326,6 +335,11 @@ public final class Ledger {
                     result.set(i, Outcome.refused(e));
                 }
             }
+            if (firstAttempt && invalid.isEmpty() && Postings.canGoUnlocked(lockMoves)) {
+                settleByGuess(connection, planned.values());
+                planned.forEach((i, plan) -> result.set(i, Outcome.done(plan.settlement())));
+                return result;
+            }
             Postings.Locked locked = Postings.lock(connection, lockMoves);
             // Read after the locks: a concurrent settle or void of one of these holds has committed by now.
             List<UUID> judged = new ArrayList<>();
@@ -352,9 +366,7 @@ public final class Ledger {
                     transfers.addAll(plan.transfers());
                     moves.addAll(plan.moves());
                     settled.add(plan.holdId());
-                    rows.add(new Writes.SettlementRow(plan.holdId(), plan.post().id(),
-                        plan.share() == null ? null : plan.share().id(), plan.fee() == null ? null : plan.fee().id(),
-                        plan.costNano(), plan.settlement()));
+                    rows.add(plan.row());
                     result.set(i, Outcome.done(plan.settlement()));
                 }
             }
@@ -374,12 +386,79 @@ public final class Ledger {
         return outcomes;
     }
 
+    /**
+     * The common case of a reserve batch in one statement, without locking or reading first: new
+     * holds on one consumer against a batched clearing account, written only if the consumer's row
+     * still covers them all. Anything else (a replay, a hold the balance cannot cover, a hold that
+     * would expire) makes the guess miss; the transaction rolls back and the careful path judges
+     * each hold. Returns false, having written nothing, when the batch is not of that shape.
+     */
+    private boolean reserveByGuess(Connection connection, Transfer[] holds, List<Transfer.Move> moves)
+            throws SQLException {
+        Instant now = now();
+        List<Transfer> guessed = new ArrayList<>();
+        Set<UUID> ids = new HashSet<>();
+        for (Transfer hold : holds) {
+            if (hold != null) {
+                if (!ids.add(hold.id()) || !hold.expiresAt().isAfter(now)) {
+                    return false;
+                }
+                guessed.add(hold);
+            }
+        }
+        if (guessed.isEmpty() || !Postings.canGoUnlocked(moves)) {
+            return false;
+        }
+        Writes writes = new Writes(now);
+        writes.insertTransfers(guessed);
+        writes.insertLiveHolds(guessed);
+        int rows = Postings.stageUnlocked(moves, writes);
+        Writes.Done done = writes.execute(connection);
+        if (done.transfersInserted() != guessed.size() || done.countersAdded() != rows) {
+            throw new BatchConflict("a guessed reserve of " + guessed.size() + " hold(s) missed", true);
+        }
+        return true;
+    }
+
+    /**
+     * The common case of a settle batch in one statement, without locking or reading the holds'
+     * resolutions first: if one of them was settled or voided meanwhile, its post collides, the
+     * transaction rolls back, and the careful path (which reads them under the lock) runs instead.
+     */
+    private void settleByGuess(Connection connection, Collection<PlannedSettlement> plans) throws SQLException {
+        List<Transfer> transfers = new ArrayList<>();
+        List<Transfer.Move> moves = new ArrayList<>();
+        List<UUID> settled = new ArrayList<>();
+        List<Writes.SettlementRow> rows = new ArrayList<>();
+        for (PlannedSettlement plan : plans) {
+            transfers.addAll(plan.transfers());
+            moves.addAll(plan.moves());
+            settled.add(plan.holdId());
+            rows.add(plan.row());
+        }
+        Writes writes = new Writes(now());
+        writes.insertTransfers(transfers);
+        writes.deleteLiveHolds(settled);
+        writes.insertSettlements(rows);
+        int accounts = Postings.stageUnlocked(moves, writes);
+        Writes.Done done = writes.execute(connection);
+        if (done.transfersInserted() != transfers.size() || done.liveHoldsDeleted() != settled.size()
+                || done.countersAdded() != accounts) {
+            throw new BatchConflict("a guessed settle of " + settled.size() + " hold(s) missed", true);
+        }
+    }
+
     /** A settlement about to be written: its transfers, their counter moves and the row that records it. */
     private record PlannedSettlement(UUID holdId, Transfer post, Transfer share, Transfer fee, long costNano,
                                  Settlement settlement, List<Transfer.Move> moves) {
 
         List<Transfer> transfers() {
             return Stream.of(post, share, fee).filter(Objects::nonNull).toList();
+        }
+
+        Writes.SettlementRow row() {
+            return new Writes.SettlementRow(holdId, post.id(), share == null ? null : share.id(),
+                fee == null ? null : fee.id(), costNano, settlement);
         }
     }
 

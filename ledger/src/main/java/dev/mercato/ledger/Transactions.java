@@ -29,6 +29,12 @@ final class Transactions {
         T run(Connection connection) throws SQLException;
     }
 
+    /** Work that may guess on its first attempt ({@code firstAttempt}) and must be careful on any later one. */
+    @FunctionalInterface
+    interface GuessingWork<T> {
+        T run(Connection connection, boolean firstAttempt) throws SQLException;
+    }
+
     private final DataSource dataSource;
 
     Transactions(DataSource dataSource) {
@@ -36,9 +42,14 @@ final class Transactions {
     }
 
     <T> T run(String what, Work<T> work) {
+        return run(what, (GuessingWork<T>) (connection, firstAttempt) -> work.run(connection));
+    }
+
+    <T> T run(String what, GuessingWork<T> work) {
         for (int attempt = 1; ; attempt++) {
+            boolean firstAttempt = attempt == 1;
             try {
-                return once(work);
+                return once(connection -> work.run(connection, firstAttempt));
             } catch (SQLException e) {
                 if (!isRetryable(e) || attempt == MAX_ATTEMPTS) {
                     throw new LedgerFailure(what + " failed after " + attempt + " attempt(s): " + e.getMessage(), e);
@@ -48,7 +59,9 @@ final class Transactions {
                 if (attempt == MAX_ATTEMPTS) {
                     throw new LedgerFailure(what + " failed after " + attempt + " attempt(s): " + e.getMessage(), e);
                 }
-                backOff(attempt);
+                if (!e.missedGuess()) {
+                    backOff(attempt);
+                }
             }
         }
     }

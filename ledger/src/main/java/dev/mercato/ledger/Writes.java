@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Everything one ledger transaction writes, sent as one statement: each kind of row is a
+ * Everything one ledger transaction writes, sent in one round trip: each kind of row is a
  * data-modifying CTE over arrays ({@code unnest}), so a batch of any size costs one round trip
  * and one executor run per table instead of one per row. On this project's 2-core machine a
  * round trip to PostgreSQL costs more than the work it carries, which is why this exists.
@@ -27,6 +27,8 @@ final class Writes {
 
     private static final String UNIQUE_VIOLATION = "23505";
     private static final String FOREIGN_KEY_VIOLATION = "23503";
+    private static final String CHECK_VIOLATION = "23514";
+    private static final String NUMERIC_VALUE_OUT_OF_RANGE = "22003";
 
     private final Instant now;
     private final List<Transfer> transfers = new ArrayList<>();
@@ -36,6 +38,8 @@ final class Writes {
     private final List<Long> accountIds = new ArrayList<>();
     private final List<Counters> accountCounters = new ArrayList<>();
     private final List<Transfer.Move> deltas = new ArrayList<>();
+    private final List<Long> addedAccountIds = new ArrayList<>();
+    private final List<Counters> addedCounters = new ArrayList<>();
 
     /** @param now the creation time of the transfers and settlements written */
     Writes(Instant now) {
@@ -66,17 +70,37 @@ final class Writes {
         });
     }
 
+    /**
+     * Adds these changes to rows that were not locked first, each only if the row's balance flag
+     * still holds afterwards; {@link Done#countersAdded()} says how many rows took their change.
+     * The row lock is taken by the update itself, so it is held for this statement and the commit
+     * only. A statement with such changes is a guess: whatever it meets that a locked, read-first
+     * transaction would have judged (a taken id, a flag, a counter below zero) is a {@link BatchConflict}
+     * to retry at once on the careful path.
+     */
+    void addToCounters(Map<Long, Counters> changes) {
+        changes.forEach((id, change) -> {
+            addedAccountIds.add(id);
+            addedCounters.add(change);
+        });
+    }
+
     void insertDeltas(List<Transfer.Move> moves) {
         deltas.addAll(moves);
     }
 
-    /** What the statement did: transfers inserted (an id or hold already taken is skipped), live holds deleted. */
-    record Done(int transfersInserted, int liveHoldsDeleted) {
+    /**
+     * What the statement did: transfers inserted (an id or hold already taken is skipped), live holds
+     * deleted, rows whose counters took an {@link #addToCounters} change.
+     */
+    record Done(int transfersInserted, int liveHoldsDeleted, int countersAdded) {
     }
 
     Done execute(Connection connection) throws SQLException {
         List<String> parts = new ArrayList<>();
         List<Object> parameters = new ArrayList<>(); // a String, or a TypedArray, in the order of the ?s
+        List<String> counterParts = new ArrayList<>();
+        List<Object> counterParameters = new ArrayList<>();
         String createdAt = now.toString();
         if (!transfers.isEmpty()) {
             parts.add("""
@@ -128,16 +152,35 @@ final class Writes {
             add(parameters, "bigint", settlements.stream().map(s -> s.settlement().feeNano()).toArray());
         }
         if (!accountIds.isEmpty()) {
-            parts.add("""
+            counterParts.add("""
                 a as (update ledger_account set debits_pending = v.dp, debits_posted = v.dpo, credits_pending = v.cp,
                                                 credits_posted = v.cpo
                       from unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) as v(id, dp, dpo, cp, cpo)
                       where ledger_account.id = v.id)""");
-            add(parameters, "bigint", accountIds.toArray());
-            add(parameters, "bigint", accountCounters.stream().map(Counters::debitsPending).toArray());
-            add(parameters, "bigint", accountCounters.stream().map(Counters::debitsPosted).toArray());
-            add(parameters, "bigint", accountCounters.stream().map(Counters::creditsPending).toArray());
-            add(parameters, "bigint", accountCounters.stream().map(Counters::creditsPosted).toArray());
+            add(counterParameters, "bigint", accountIds.toArray());
+            add(counterParameters, "bigint", accountCounters.stream().map(Counters::debitsPending).toArray());
+            add(counterParameters, "bigint", accountCounters.stream().map(Counters::debitsPosted).toArray());
+            add(counterParameters, "bigint", accountCounters.stream().map(Counters::creditsPending).toArray());
+            add(counterParameters, "bigint", accountCounters.stream().map(Counters::creditsPosted).toArray());
+        }
+        if (!addedAccountIds.isEmpty()) {
+            counterParts.add("""
+                c as (update ledger_account set debits_pending = debits_pending + v.dp,
+                                                debits_posted = debits_posted + v.dpo,
+                                                credits_pending = credits_pending + v.cp,
+                                                credits_posted = credits_posted + v.cpo
+                      from unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[]) as v(id, dp, dpo, cp, cpo)
+                      where ledger_account.id = v.id
+                        and (not debits_must_not_exceed_credits
+                             or debits_posted + v.dpo + debits_pending + v.dp <= credits_posted + v.cpo)
+                        and (not credits_must_not_exceed_debits
+                             or credits_posted + v.cpo + credits_pending + v.cp <= debits_posted + v.dpo)
+                      returning 1)""");
+            add(counterParameters, "bigint", addedAccountIds.toArray());
+            add(counterParameters, "bigint", addedCounters.stream().map(Counters::debitsPending).toArray());
+            add(counterParameters, "bigint", addedCounters.stream().map(Counters::debitsPosted).toArray());
+            add(counterParameters, "bigint", addedCounters.stream().map(Counters::creditsPending).toArray());
+            add(counterParameters, "bigint", addedCounters.stream().map(Counters::creditsPosted).toArray());
         }
         if (!deltas.isEmpty()) {
             parts.add("""
@@ -151,13 +194,26 @@ final class Writes {
             add(parameters, "bigint", deltas.stream().map(m -> m.change().creditsPending()).toArray());
             add(parameters, "bigint", deltas.stream().map(m -> m.change().creditsPosted()).toArray());
         }
-        if (parts.isEmpty()) {
-            return new Done(0, 0);
+        // Two statements sent together, one round trip: the rows first, then the account counters.
+        // An account row stays locked until the commit from the moment it is updated, and the rows'
+        // foreign-key checks run at the end of their statement; updating the counters in a statement
+        // of their own keeps those checks out of the time a busy consumer's row is locked.
+        List<String> statements = new ArrayList<>();
+        if (!parts.isEmpty()) {
+            statements.add("with " + String.join(",\n", parts) + "\nselect "
+                + (transfers.isEmpty() ? "0" : "(select count(*) from t)") + ", "
+                + (resolvedHolds.isEmpty() ? "0" : "(select count(*) from r)"));
         }
-        String sql = "with " + String.join(",\n", parts) + "\nselect "
-            + (transfers.isEmpty() ? "0" : "(select count(*) from t)") + ", "
-            + (resolvedHolds.isEmpty() ? "0" : "(select count(*) from r)");
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        if (!counterParts.isEmpty()) {
+            statements.add("with " + String.join(",\n", counterParts) + "\nselect "
+                + (addedAccountIds.isEmpty() ? "0" : "(select count(*) from c)"));
+        }
+        if (statements.isEmpty()) {
+            return new Done(0, 0, 0);
+        }
+        parameters.addAll(counterParameters);
+        boolean guess = !addedAccountIds.isEmpty();
+        try (PreparedStatement statement = connection.prepareStatement(String.join(";\n", statements))) {
             statement.setQueryTimeout(Postings.LOCK_WAIT_SECONDS);
             for (int i = 0; i < parameters.size(); i++) {
                 if (parameters.get(i) instanceof TypedArray(String type, Object[] values)) {
@@ -166,14 +222,36 @@ final class Writes {
                     statement.setString(i + 1, (String) parameters.get(i));
                 }
             }
-            try (ResultSet row = statement.executeQuery()) {
-                row.next();
-                return new Done(row.getInt(1), row.getInt(2));
+            try {
+                statement.execute();
+                int transfersInserted = 0;
+                int liveHoldsDeleted = 0;
+                if (!parts.isEmpty()) {
+                    try (ResultSet row = statement.getResultSet()) {
+                        row.next();
+                        transfersInserted = row.getInt(1);
+                        liveHoldsDeleted = row.getInt(2);
+                    }
+                    statement.getMoreResults();
+                }
+                int countersAdded = 0;
+                if (!counterParts.isEmpty()) {
+                    try (ResultSet row = statement.getResultSet()) {
+                        row.next();
+                        countersAdded = row.getInt(1);
+                    }
+                }
+                return new Done(transfersInserted, liveHoldsDeleted, countersAdded);
             } catch (SQLException e) {
-                if (UNIQUE_VIOLATION.equals(e.getSQLState()) || FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {
-                    // A concurrent transaction took a transfer id or hold this one found free: its transfer
-                    // insert was skipped and a row depending on it collided. Running again sees that row.
-                    throw new BatchConflict(e.getMessage());
+                String state = e.getSQLState();
+                if (UNIQUE_VIOLATION.equals(state) || FOREIGN_KEY_VIOLATION.equals(state)) {
+                    // A concurrent transaction took a transfer id or hold this one found free (or, for a
+                    // guess, one taken long ago): its transfer insert was skipped and a row depending on it
+                    // collided. Running again sees that row.
+                    throw new BatchConflict(e.getMessage(), guess);
+                }
+                if (guess && (CHECK_VIOLATION.equals(state) || NUMERIC_VALUE_OUT_OF_RANGE.equals(state))) {
+                    throw new BatchConflict(e.getMessage(), true); // the careful path judges it and names it
                 }
                 throw e;
             }
