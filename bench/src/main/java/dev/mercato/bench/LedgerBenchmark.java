@@ -77,6 +77,8 @@ public final class LedgerBenchmark {
     /** The gateway's default batch and queue bounds (mercato.billing.max-batch and max-queued). */
     static final int MAX_BATCH = 256;
     static final int MAX_QUEUED = 10_000;
+    /** The gateway's default {@code mercato.billing.settle-linger}: settles wait this long to share a commit. */
+    static final Duration SETTLE_LINGER = Duration.ofMillis(20);
 
     /** Where group commit completes its callers, like the gateway's blocking executor. */
     private final ExecutorService ledgerCalls = Executors.newVirtualThreadPerTaskExecutor();
@@ -96,8 +98,10 @@ public final class LedgerBenchmark {
         this.options = options;
         this.ledger = ledger;
         this.dataSource = dataSource;
-        this.reserves = new GroupCommit<>("ledger-reserves", MAX_BATCH, MAX_QUEUED, ledger::reserveAll, ledgerCalls);
-        this.settles = new GroupCommit<>("ledger-settles", MAX_BATCH, MAX_QUEUED, ledger::settleAll, ledgerCalls);
+        this.reserves = new GroupCommit<>("ledger-reserves", MAX_BATCH, MAX_QUEUED, Duration.ZERO, ledger::reserveAll,
+            ledgerCalls);
+        this.settles = new GroupCommit<>("ledger-settles", MAX_BATCH, MAX_QUEUED, SETTLE_LINGER, ledger::settleAll,
+            ledgerCalls);
     }
 
     public static void main(String[] args) throws Exception {

@@ -3,6 +3,7 @@ package dev.mercato.ledger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -20,9 +21,13 @@ import java.util.function.Function;
  * one item and costs what a direct call costs; under heavy load the batches grow and the
  * per-item cost falls, instead of requests queueing for row locks one commit at a time.
  *
+ * <p>Work that nobody waits for (settling after the answer was sent, usage records) may
+ * {@code linger}: the worker then waits up to that long for more items before it writes a batch,
+ * so a quiet gateway too writes several requests per commit. Work a request waits for must not.
+ *
  * <p>Bounded: a submission beyond {@code maxQueued} waiting items fails at once with
  * {@link LedgerFailure}. Futures complete on {@code completions}, never on the worker, so a
- * caller's continuation cannot delay the next batch.
+ * caller's continuation cannot delay the next batch. Closing writes what is queued, then stops.
  */
 public final class GroupCommit<I, O> implements AutoCloseable {
 
@@ -31,12 +36,19 @@ public final class GroupCommit<I, O> implements AutoCloseable {
     /** How often an idle worker looks whether it was closed; a batch in progress is never interrupted. */
     private static final long CLOSE_CHECK_MILLIS = 100;
 
+    /** The longest a batch may linger: work that waits longer is not a batch but a backlog. */
+    public static final Duration MAX_LINGER = Duration.ofSeconds(1);
+
+    /** How long {@link #close()} waits for the queue to be written before it fails what is left. */
+    private static final long CLOSE_TIMEOUT_MILLIS = 10_000;
+
     private record Waiting<I, O>(I item, CompletableFuture<O> result) {
     }
 
     private final String name;
     private final int maxBatch;
     private final int maxQueued;
+    private final long lingerNanos;
     private final Function<List<I>, List<Outcome<O>>> batch;
     private final Executor completions;
     private final BlockingQueue<Waiting<I, O>> queue;
@@ -44,14 +56,20 @@ public final class GroupCommit<I, O> implements AutoCloseable {
     private volatile boolean closed;
 
     /**
+     * @param linger how long a batch that is not full waits for more items; zero writes at once
      * @param batch runs one batch; returns one outcome per item, in order, or throws when the whole batch failed
      */
-    public GroupCommit(String name, int maxBatch, int maxQueued, Function<List<I>, List<Outcome<O>>> batch,
-                       Executor completions) {
+    public GroupCommit(String name, int maxBatch, int maxQueued, Duration linger,
+                       Function<List<I>, List<Outcome<O>>> batch, Executor completions) {
         if (maxBatch < 1 || maxQueued < 1) {
             throw new IllegalArgumentException("batch and queue sizes must be positive, were " + maxBatch + " and "
                 + maxQueued);
         }
+        if (linger.isNegative() || linger.compareTo(MAX_LINGER) > 0) {
+            throw new IllegalArgumentException("linger must be between 0 and " + MAX_LINGER.toMillis() + " ms, was "
+                + linger.toMillis() + " ms");
+        }
+        this.lingerNanos = linger.toNanos();
         this.name = Objects.requireNonNull(name, "name");
         this.maxBatch = maxBatch;
         this.maxQueued = maxQueued;
@@ -83,20 +101,32 @@ public final class GroupCommit<I, O> implements AutoCloseable {
 
     private void work() {
         List<Waiting<I, O>> taken = new ArrayList<>(maxBatch);
-        while (!closed) {
-            Waiting<I, O> first;
+        boolean interrupted = false;
+        while (!interrupted && (!closed || !queue.isEmpty())) {
             try {
-                first = queue.poll(CLOSE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+                Waiting<I, O> first = queue.poll(CLOSE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                taken.add(first);
+                queue.drainTo(taken, maxBatch - 1);
+                long lingerEndNanos = System.nanoTime() + lingerNanos;
+                long leftNanos;
+                while (!closed && taken.size() < maxBatch && (leftNanos = lingerEndNanos - System.nanoTime()) > 0) {
+                    Waiting<I, O> next = queue.poll(leftNanos, TimeUnit.NANOSECONDS);
+                    if (next == null) {
+                        break;
+                    }
+                    taken.add(next);
+                    queue.drainTo(taken, maxBatch - taken.size());
+                }
             } catch (InterruptedException e) {
-                break;
+                interrupted = true; // write what was taken, then stop
             }
-            if (first == null) {
-                continue;
+            if (!taken.isEmpty()) {
+                runBatch(taken);
+                taken.clear();
             }
-            taken.add(first);
-            queue.drainTo(taken, maxBatch - 1);
-            runBatch(taken);
-            taken.clear();
         }
         failAll(queue, new LedgerFailure(name + " closed before this item was written", null));
     }
@@ -136,12 +166,15 @@ public final class GroupCommit<I, O> implements AutoCloseable {
         left.forEach(waiting -> waiting.result().completeExceptionally(failure));
     }
 
-    /** Stops after the batch in progress; items still queued fail with {@link LedgerFailure}. */
+    /**
+     * Takes no more items and writes those queued, without lingering; what is still queued after
+     * {@value #CLOSE_TIMEOUT_MILLIS} ms fails with {@link LedgerFailure}.
+     */
     @Override
     public void close() {
         closed = true;
         try {
-            worker.join(10_000);
+            worker.join(CLOSE_TIMEOUT_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

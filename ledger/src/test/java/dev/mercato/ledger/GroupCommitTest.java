@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -56,7 +57,7 @@ class GroupCommitTest {
 
     private <I, O> GroupCommit<I, O> queue(String name, int maxQueued,
                                            java.util.function.Function<List<I>, List<Outcome<O>>> batch) {
-        GroupCommit<I, O> queue = new GroupCommit<>(name, Ledger.MAX_BATCH, maxQueued, batch, Runnable::run);
+        GroupCommit<I, O> queue = new GroupCommit<>(name, Ledger.MAX_BATCH, maxQueued, Duration.ZERO, batch, Runnable::run);
         queues.add(queue);
         return queue;
     }
@@ -164,7 +165,7 @@ class GroupCommitTest {
     void aFullQueueRefusesAtOnceAndClosingFailsWhatIsStillQueued() throws Exception {
         CountDownLatch blocked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        GroupCommit<Integer, Integer> queue = new GroupCommit<>("test queue", 1, 2, items -> {
+        GroupCommit<Integer, Integer> queue = new GroupCommit<>("test queue", 1, 2, Duration.ZERO, items -> {
             blocked.countDown();
             awaitQuietly(release);
             return items.stream().map(Outcome::done).toList();
@@ -182,6 +183,35 @@ class GroupCommitTest {
         queue.close();
         CompletionException closed = assertThrows(CompletionException.class, () -> queue.submit(5).join());
         assertEquals("test queue is closed", closed.getCause().getMessage());
+    }
+
+    @Test
+    void itemsArrivingWhileABatchLingersShareItAndClosingWritesWhatIsQueued() throws Exception {
+        List<Integer> batchSizes = Collections.synchronizedList(new ArrayList<>());
+        GroupCommit<Integer, Integer> queue = new GroupCommit<>("lingering queue", 10, 100, Duration.ofMillis(800),
+            items -> {
+                batchSizes.add(items.size());
+                return items.stream().map(item -> Outcome.done(item * 10)).toList();
+            }, Runnable::run);
+        CompletableFuture<Integer> first = queue.submit(1);
+        Thread.sleep(100);
+        CompletableFuture<Integer> second = queue.submit(2);
+        CompletableFuture<Integer> third = queue.submit(3);
+        assertEquals(List.of(10, 20, 30), List.of(first.get(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS),
+            second.get(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS), third.get(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS)));
+        assertEquals(List.of(3), batchSizes);
+
+        CompletableFuture<Integer> queuedAtClose = queue.submit(4);
+        queue.close();
+        assertEquals(40, queuedAtClose.getNow(null), "closing writes what was queued");
+        assertEquals(List.of(3, 1), batchSizes);
+    }
+
+    @Test
+    void aLingerBeyondOneSecondIsRefused() {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new GroupCommit<>(
+            "slow queue", 10, 100, Duration.ofMillis(1_001), items -> List.of(), Runnable::run));
+        assertEquals("linger must be between 0 and 1000 ms, was 1001 ms", refused.getMessage());
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
