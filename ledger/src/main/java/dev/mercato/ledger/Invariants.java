@@ -97,6 +97,21 @@ final class Invariants {
                    or (a.debits_must_not_exceed_credits and (d.debits_pending <> 0 or d.debits_posted <> 0))
                    or (a.credits_must_not_exceed_debits and (d.credits_pending <> 0 or d.credits_posted <> 0))
                 order by d.id""");
+        violations(connection, violations, "invariant 2: a delta, settlement or queued hold names no such row",
+            """
+                select 'delta' as row, d.id::text as id from ledger_account_delta d
+                where not exists (select 1 from ledger_account a where a.id = d.account_id)
+                   or not exists (select 1 from ledger_transfer t where t.id = d.transfer_id)
+                union all
+                select 'settlement', s.hold_id::text from ledger_settlement s
+                where not exists (select 1 from ledger_transfer t where t.id = s.hold_id)
+                   or not exists (select 1 from ledger_transfer t where t.id = s.post_id)
+                   or (s.share_id is not null and not exists (select 1 from ledger_transfer t where t.id = s.share_id))
+                   or (s.fee_id is not null and not exists (select 1 from ledger_transfer t where t.id = s.fee_id))
+                union all
+                select 'queued hold', h.transfer_id::text from ledger_live_hold h
+                where not exists (select 1 from ledger_transfer t where t.id = h.transfer_id)
+                order by 1, 2""");
         violations(connection, violations, "invariant 3: an account is below zero",
             "with " + CACHED + """
                 select key, dpo + dp as debits, cpo as credits_posted, cpo + cp as credits, dpo as debits_posted

@@ -308,6 +308,25 @@ class LedgerTest {
     }
 
     @Test
+    void theInvariantCheckCatchesBookkeepingRowsThatNameNoTransfer() throws SQLException {
+        String missing = "00000000-0000-0000-0000-00000000abcd";
+        execute("insert into ledger_live_hold (transfer_id, expires_at) values ('" + missing + "', '2026-11-22 11:00:00+00')");
+        execute("insert into ledger_account_delta (account_id, transfer_id, debits_pending, debits_posted, credits_pending,"
+            + " credits_posted) select id, '" + missing + "', 0, 0, 0, 0 from ledger_account where key = 'clearing:inference'");
+
+        List<String> violations = ledger.checkInvariants();
+
+        assertEquals(List.of(
+            "invariant 2: a delta, settlement or queued hold names no such row: row=delta id="
+                + count("select max(id) from ledger_account_delta"),
+            "invariant 2: a delta, settlement or queued hold names no such row: row=queued hold id=" + missing,
+            "invariant 4: the sweeper's queue differs from the live holds: hold_id=" + missing
+                + " expires_at_utc=null queued_expiry_utc=2026-11-22 11:00:00"), violations);
+        execute("delete from ledger_live_hold where transfer_id = '" + missing + "'");
+        execute("delete from ledger_account_delta where transfer_id = '" + missing + "'");
+    }
+
+    @Test
     void rollUpFoldsBatchedDeltasIntoTheAccountRows() {
         for (int request = 1; request <= 3; request++) {
             reserve(hold(request), USDC);
