@@ -4,6 +4,7 @@ import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs a unit of ledger work in one database transaction, retrying a bounded number of times
@@ -36,6 +37,7 @@ final class Transactions {
     }
 
     private final DataSource dataSource;
+    private final AtomicLong missedGuesses = new AtomicLong();
 
     Transactions(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -59,11 +61,18 @@ final class Transactions {
                 if (attempt == MAX_ATTEMPTS) {
                     throw new LedgerFailure(what + " failed after " + attempt + " attempt(s): " + e.getMessage(), e);
                 }
-                if (!e.missedGuess()) {
+                if (e.missedGuess()) {
+                    missedGuesses.incrementAndGet();
+                } else {
                     backOff(attempt);
                 }
             }
         }
+    }
+
+    /** Guesses that missed and were done again the careful way, since start. */
+    long missedGuesses() {
+        return missedGuesses.get();
     }
 
     private <T> T once(Work<T> work) throws SQLException {

@@ -29,6 +29,8 @@ final class Writes {
     private static final String FOREIGN_KEY_VIOLATION = "23503";
     private static final String CHECK_VIOLATION = "23514";
     private static final String NUMERIC_VALUE_OUT_OF_RANGE = "22003";
+    /** Raised by {@code ledger_guess_held} (migration V102) when a guess did not hold. */
+    private static final String GUESS_MISSED = "ML001";
 
     private final Instant now;
     private final List<Transfer> transfers = new ArrayList<>();
@@ -96,7 +98,24 @@ final class Writes {
     record Done(int transfersInserted, int liveHoldsDeleted, int countersAdded) {
     }
 
+    /** Writes everything, in the caller's transaction; the caller judges the {@link Done} and commits. */
     Done execute(Connection connection) throws SQLException {
+        return write(connection, null);
+    }
+
+    /**
+     * Writes everything and commits, in one round trip, if the statement did exactly what
+     * {@code expected} says; otherwise nothing is written and this throws a missed-guess
+     * {@link BatchConflict}. Used by guesses, which lock a busy account row with their update:
+     * deciding and committing in the database, instead of sending a COMMIT after reading the
+     * counts, keeps the row locked for one round trip less. The caller must not write more in
+     * this transaction.
+     */
+    void commitGuess(Connection connection, Done expected) throws SQLException {
+        write(connection, expected);
+    }
+
+    private Done write(Connection connection, Done expected) throws SQLException {
         List<String> parts = new ArrayList<>();
         List<Object> parameters = new ArrayList<>(); // a String, or a TypedArray, in the order of the ?s
         List<String> counterParts = new ArrayList<>();
@@ -198,18 +217,34 @@ final class Writes {
         // An account row stays locked until the commit from the moment it is updated, and the rows'
         // foreign-key checks run at the end of their statement; updating the counters in a statement
         // of their own keeps those checks out of the time a busy consumer's row is locked.
+        String insertedSql = transfers.isEmpty() ? "0" : "(select count(*) from t)";
+        String deletedSql = resolvedHolds.isEmpty() ? "0" : "(select count(*) from r)";
+        String addedSql = addedAccountIds.isEmpty() ? "0" : "(select count(*) from c)";
         List<String> statements = new ArrayList<>();
         if (!parts.isEmpty()) {
-            statements.add("with " + String.join(",\n", parts) + "\nselect "
-                + (transfers.isEmpty() ? "0" : "(select count(*) from t)") + ", "
-                + (resolvedHolds.isEmpty() ? "0" : "(select count(*) from r)"));
+            statements.add("with " + String.join(",\n", parts) + "\nselect " + (expected == null
+                ? insertedSql + ", " + deletedSql
+                : "ledger_guess_held(" + insertedSql + " = ?::int and " + deletedSql
+                    + " = ?::int, 'a transfer id or hold was taken'), 0"));
+            if (expected != null) { // the counts are parameters, so every batch size shares one statement
+                parameters.add(String.valueOf(expected.transfersInserted()));
+                parameters.add(String.valueOf(expected.liveHoldsDeleted()));
+            }
         }
         if (!counterParts.isEmpty()) {
-            statements.add("with " + String.join(",\n", counterParts) + "\nselect "
-                + (addedAccountIds.isEmpty() ? "0" : "(select count(*) from c)"));
+            statements.add("with " + String.join(",\n", counterParts) + "\nselect " + (expected == null
+                ? addedSql
+                : "ledger_guess_held(" + addedSql + " = ?::int, 'an account could not take its change')"));
+            if (expected != null) {
+                counterParameters.add(String.valueOf(expected.countersAdded()));
+            }
         }
         if (statements.isEmpty()) {
             return new Done(0, 0, 0);
+        }
+        if (expected != null) {
+            // Runs only if no statement before it failed: an error skips the rest of the round trip.
+            statements.add("commit");
         }
         parameters.addAll(counterParameters);
         boolean guess = !addedAccountIds.isEmpty();
@@ -249,6 +284,9 @@ final class Writes {
                     // guess, one taken long ago): its transfer insert was skipped and a row depending on it
                     // collided. Running again sees that row.
                     throw new BatchConflict(e.getMessage(), guess);
+                }
+                if (GUESS_MISSED.equals(state)) {
+                    throw new BatchConflict(e.getMessage(), true);
                 }
                 if (guess && (CHECK_VIOLATION.equals(state) || NUMERIC_VALUE_OUT_OF_RANGE.equals(state))) {
                     throw new BatchConflict(e.getMessage(), true); // the careful path judges it and names it

@@ -64,6 +64,19 @@ class LedgerTest {
     }
 
     @Test
+    void aReserveAndItsSettleEachCommitTheirGuessWhileAReplayAndARefusalMissIt() {
+        reserve(hold(1), 2 * USDC);
+        ledger.settle(hold(1), USDC, PROVIDER, FEE, 850_000_000);
+        assertEquals(0, ledger.missedGuesses());
+
+        reserve(hold(1), 2 * USDC); // its transfer id is taken: the careful path finds it and replays
+        assertEquals(1, ledger.missedGuesses());
+        assertThrows(InsufficientBalance.class, () -> reserve(hold(2), 10 * USDC)); // 9 USDC are left
+        assertEquals(2, ledger.missedGuesses());
+        assertEquals(new AccountBalance(10 * USDC, USDC, 0, 0), ledger.balance(USER));
+    }
+
+    @Test
     void settleBelowTheHoldPostsTheCostReturnsTheRestAndSplitsIt() {
         reserve(hold(1), 2 * USDC);
 
