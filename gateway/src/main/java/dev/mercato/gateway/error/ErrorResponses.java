@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -28,7 +29,13 @@ public final class ErrorResponses {
         if (cause instanceof ApiError.Exception apiError) {
             return response(protocol, apiError.error(), requestId);
         }
-        LOG.error("request {} failed inside the gateway", requestId, cause);
+        if (cause instanceof CancellationException) {
+            // The consumer closed the connection before its answer (RelayExchange cancels the answer
+            // and tells the node to stop): routine, and nobody is left to read what is written here.
+            LOG.debug("request {}: the consumer disconnected before its answer", requestId);
+        } else {
+            LOG.error("request {} failed inside the gateway", requestId, cause);
+        }
         return response(protocol, ApiError.of(ErrorCode.INTERNAL_ERROR, "The gateway failed to handle the request "
             + "(request id " + requestId + "); retry, and report the id if it persists."), requestId);
     }
