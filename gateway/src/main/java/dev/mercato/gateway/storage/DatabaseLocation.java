@@ -48,7 +48,10 @@ public final class DatabaseLocation implements AutoCloseable {
         return embedded(dataDir.resolve("postgres"));
     }
 
-    /** Starts (or reopens) an embedded PostgreSQL keeping its data in {@code pgDataDir}. */
+    /**
+     * Starts (or reopens) an embedded PostgreSQL keeping its data in {@code pgDataDir}. The caller
+     * must {@link #close()} it: nothing stops it at JVM exit on its own.
+     */
     public static DatabaseLocation embedded(Path pgDataDir) {
         try {
             Files.createDirectories(pgDataDir);
@@ -59,6 +62,9 @@ public final class DatabaseLocation implements AutoCloseable {
                 // commit); this database keeps accounts and money, so a commit must be durable.
                 .setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on")
+                // The library's own shutdown hook would stop PostgreSQL while the gateway still writes
+                // what it has queued; whoever opens this location closes it, after its last connection.
+                .setRegisterShutdownHook(false)
                 .start();
             String jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
             LOG.warn("No database configured: started an embedded PostgreSQL on port {} with its data in {}. "
