@@ -34,7 +34,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -250,33 +249,9 @@ public final class LedgerBenchmark {
         long measureEndNanos = measureStartNanos + TimeUnit.SECONDS.toNanos(options.durationSeconds());
         OpenLoopSchedule schedule = new OpenLoopSchedule(startNanos, ratePerSecond);
         MachineCpu cpu = new MachineCpu(options.clockTicksPerSecond());
-        AtomicInteger inFlight = new AtomicInteger();
         try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (long i = 0; ; i++) {
-                long dueNanos = schedule.dueNanos(i);
-                if (dueNanos >= measureEndNanos) {
-                    break;
-                }
-                OpenLoopSchedule.sleepUntil(dueNanos);
-                boolean measured = dueNanos >= measureStartNanos;
-                if (measured) {
-                    cpu.startOnce();
-                }
-                if (inFlight.incrementAndGet() > options.maxInFlight()) {
-                    inFlight.decrementAndGet();
-                    if (measured) {
-                        measurements.recordDropped();
-                    }
-                    continue;
-                }
-                workers.execute(() -> {
-                    try {
-                        runPair(dueNanos, measured, measurements);
-                    } finally {
-                        inFlight.decrementAndGet();
-                    }
-                });
-            }
+            schedule.dispatch(workers, measureStartNanos, measureEndNanos, options.maxInFlight(), cpu::startOnce,
+                measurements::recordDropped, (dueNanos, measured) -> runPair(dueNanos, measured, measurements));
             awaitDrain(workers);
         }
         CpuUsage usage = cpu.stop();

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An HTTP/1.1 load generator for Mercato's hot-path benchmark: open loop at a fixed rate (latency
@@ -85,33 +84,9 @@ public final class LoadGenerator {
      */
     private void runOpenLoop(long startNanos, long measureStartNanos, long measureEndNanos, CpuWindow cpu) {
         OpenLoopSchedule schedule = new OpenLoopSchedule(startNanos, options.ratePerSecond());
-        AtomicInteger inFlight = new AtomicInteger();
         try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (long i = 0; ; i++) {
-                long dueNanos = schedule.dueNanos(i);
-                if (dueNanos >= measureEndNanos) {
-                    break;
-                }
-                OpenLoopSchedule.sleepUntil(dueNanos);
-                boolean measured = dueNanos >= measureStartNanos;
-                if (measured) {
-                    cpu.startOnce();
-                }
-                if (inFlight.incrementAndGet() > options.maxInFlight()) {
-                    inFlight.decrementAndGet();
-                    if (measured) {
-                        measurements.recordDropped();
-                    }
-                    continue;
-                }
-                workers.execute(() -> {
-                    try {
-                        send(dueNanos, measured);
-                    } finally {
-                        inFlight.decrementAndGet();
-                    }
-                });
-            }
+            schedule.dispatch(workers, measureStartNanos, measureEndNanos, options.maxInFlight(), cpu::startOnce,
+                measurements::recordDropped, this::send);
             awaitDrain(workers);
         }
     }

@@ -2,6 +2,13 @@ package dev.mercato.bench;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,6 +40,33 @@ class OpenLoopScheduleTest {
         OpenLoopSchedule schedule = new OpenLoopSchedule(-5_000_000_000L, 2);
 
         assertEquals(-4_500_000_000L, schedule.dueNanos(1));
+    }
+
+    @Test
+    void dispatchDropsWhatWouldExceedTheInFlightLimitAndCountsTheMeasuredDrops() throws InterruptedException {
+        long startNanos = System.nanoTime();
+        OpenLoopSchedule schedule = new OpenLoopSchedule(startNanos, 1_000); // one operation due every 1 ms
+        CountDownLatch release = new CountDownLatch(1);
+        List<Long> started = new CopyOnWriteArrayList<>();
+        AtomicInteger beforeMeasured = new AtomicInteger();
+        AtomicInteger droppedMeasured = new AtomicInteger();
+        try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
+            // Ten operations are due (0 to 9 ms), the last five measured; the first holds the only slot.
+            schedule.dispatch(workers, startNanos + 5_000_000, startNanos + 10_000_000, 1,
+                beforeMeasured::incrementAndGet, droppedMeasured::incrementAndGet, (dueNanos, measured) -> {
+                    started.add(dueNanos - startNanos);
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            release.countDown();
+        }
+
+        assertEquals(List.of(0L), started);
+        assertEquals(5, beforeMeasured.get());
+        assertEquals(5, droppedMeasured.get());
     }
 
     @Test
