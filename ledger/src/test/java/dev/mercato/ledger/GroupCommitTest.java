@@ -20,6 +20,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.mercato.ledger.RequestAccounts.CLEARING;
+import static dev.mercato.ledger.RequestAccounts.EQUITY;
+import static dev.mercato.ledger.RequestAccounts.FEE;
+import static dev.mercato.ledger.RequestAccounts.PROVIDER;
+import static dev.mercato.ledger.RequestAccounts.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -42,11 +47,7 @@ class GroupCommitTest {
     void openLedger() {
         database = TestDatabase.fresh(4);
         ledger = new Ledger(database, new MutableClock(NOW));
-        ledger.ensureAccount("user:1", AccountFlags.USER);
-        ledger.ensureAccount("clearing:inference", AccountFlags.SYSTEM);
-        ledger.ensureAccount("provider:7", AccountFlags.PROVIDER);
-        ledger.ensureAccount("revenue:fee", AccountFlags.SYSTEM);
-        ledger.ensureAccount("equity:dev-credit", AccountFlags.SOURCE);
+        RequestAccounts.create(ledger);
     }
 
     @AfterEach
@@ -65,7 +66,7 @@ class GroupCommitTest {
     @Test
     void manyConcurrentReservesOnOneAccountShareCommitsAndAdmitExactlyWhatTheBalanceCovers() throws Exception {
         // The balance covers 150 holds of 1 USDC and 0.999999999 USDC more: not a 151st.
-        ledger.transfer(TransferIds.of("dev_credit", "user:1"), "equity:dev-credit", "user:1",
+        ledger.transfer(TransferIds.of("dev_credit", USER), EQUITY, USER,
             COVERED * USDC + (USDC - 1), "dev_credit", null);
         AtomicInteger reserveBatches = new AtomicInteger();
         GroupCommit<HoldRequest, Void> reserves = queue("reserves", REQUESTS, items -> {
@@ -83,7 +84,7 @@ class GroupCommitTest {
                 holdIds.add(holdId);
                 held.add(CompletableFuture.supplyAsync(() -> {
                     awaitQuietly(start);
-                    return reserves.submit(new HoldRequest(holdId, "user:1", "clearing:inference", USDC,
+                    return reserves.submit(new HoldRequest(holdId, USER, CLEARING, USDC,
                         NOW.plusSeconds(60), "inference", null));
                 }, callers).thenCompose(future -> future));
             }
@@ -100,19 +101,19 @@ class GroupCommitTest {
             }
             assertEquals(COVERED, admitted.size());
             assertTrue(reserveBatches.get() < REQUESTS, reserveBatches.get() + " batches for " + REQUESTS + " reserves");
-            assertEquals(new AccountBalance(COVERED * USDC + (USDC - 1), 0, 0, COVERED * USDC), ledger.balance("user:1"));
+            assertEquals(new AccountBalance(COVERED * USDC + (USDC - 1), 0, 0, COVERED * USDC), ledger.balance(USER));
 
             Collections.shuffle(admitted);
             List<CompletableFuture<Settlement>> settled = admitted.stream().map(holdId -> CompletableFuture
-                .supplyAsync(() -> settles.submit(new SettleRequest(holdId, USDC / 4, "provider:7", "revenue:fee",
+                .supplyAsync(() -> settles.submit(new SettleRequest(holdId, USDC / 4, PROVIDER, FEE,
                     USDC / 5)), callers).thenCompose(future -> future)).toList();
             for (CompletableFuture<Settlement> result : settled) {
                 assertEquals(new Settlement(USDC / 4, 0, USDC / 5, USDC / 4 - USDC / 5),
                     result.get(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS));
             }
             assertEquals(new AccountBalance(COVERED * USDC + (USDC - 1), COVERED * (USDC / 4), 0, 0),
-                ledger.balance("user:1"));
-            assertEquals(new AccountBalance(COVERED * (USDC / 5), 0, 0, 0), ledger.balance("provider:7"));
+                ledger.balance(USER));
+            assertEquals(new AccountBalance(COVERED * (USDC / 5), 0, 0, 0), ledger.balance(PROVIDER));
             assertEquals(List.of(), ledger.checkInvariants());
         } finally {
             callers.shutdownNow();
@@ -121,19 +122,19 @@ class GroupCommitTest {
 
     @Test
     void refusalsAndReplaysComeBackPerItemAndOneBadItemDoesNotFailTheOthers() {
-        ledger.transfer(TransferIds.of("dev_credit", "user:1"), "equity:dev-credit", "user:1", 3 * USDC,
+        ledger.transfer(TransferIds.of("dev_credit", USER), EQUITY, USER, 3 * USDC,
             "dev_credit", null);
         UUID first = TransferIds.of("hold", "a");
         UUID second = TransferIds.of("hold", "b");
         List<Outcome<Void>> outcomes = ledger.reserveAll(List.of(
-            new HoldRequest(first, "user:1", "clearing:inference", 2 * USDC, NOW.plusSeconds(60), "inference", null),
-            new HoldRequest(second, "user:1", "clearing:inference", 2 * USDC, NOW.plusSeconds(60), "inference", null),
-            new HoldRequest(first, "user:1", "clearing:inference", 2 * USDC, NOW.plusSeconds(60), "inference", null),
-            new HoldRequest(first, "user:1", "clearing:inference", 5 * USDC, NOW.plusSeconds(60), "inference", null),
-            new HoldRequest(TransferIds.of("hold", "c"), "user:404", "clearing:inference", USDC, NOW.plusSeconds(60),
+            new HoldRequest(first, USER, CLEARING, 2 * USDC, NOW.plusSeconds(60), "inference", null),
+            new HoldRequest(second, USER, CLEARING, 2 * USDC, NOW.plusSeconds(60), "inference", null),
+            new HoldRequest(first, USER, CLEARING, 2 * USDC, NOW.plusSeconds(60), "inference", null),
+            new HoldRequest(first, USER, CLEARING, 5 * USDC, NOW.plusSeconds(60), "inference", null),
+            new HoldRequest(TransferIds.of("hold", "c"), "user:404", CLEARING, USDC, NOW.plusSeconds(60),
                 "inference", null),
-            new HoldRequest(TransferIds.of("hold", "d"), "user:1", "clearing:inference", USDC, NOW, "inference", null),
-            new HoldRequest(TransferIds.of("hold", "e"), "user:1", "clearing:inference", USDC, NOW.plusSeconds(1),
+            new HoldRequest(TransferIds.of("hold", "d"), USER, CLEARING, USDC, NOW, "inference", null),
+            new HoldRequest(TransferIds.of("hold", "e"), USER, CLEARING, USDC, NOW.plusSeconds(1),
                 "inference", null)));
         assertTrue(outcomes.get(0).isDone());
         InsufficientBalance short1 = assertInstanceOf(InsufficientBalance.class, outcomes.get(1).refusal());
@@ -145,19 +146,19 @@ class GroupCommitTest {
             outcomes.get(4).refusal().getMessage());
         assertInstanceOf(IllegalArgumentException.class, outcomes.get(5).refusal());
         assertTrue(outcomes.get(6).isDone());
-        assertEquals(new AccountBalance(3 * USDC, 0, 0, 3 * USDC), ledger.balance("user:1"));
+        assertEquals(new AccountBalance(3 * USDC, 0, 0, 3 * USDC), ledger.balance(USER));
 
         List<Outcome<Settlement>> settled = ledger.settleAll(List.of(
-            new SettleRequest(first, USDC, "provider:7", "revenue:fee", USDC / 2),
-            new SettleRequest(first, USDC, "provider:7", "revenue:fee", USDC / 2),
-            new SettleRequest(second, USDC, "provider:7", "revenue:fee", 0),
-            new SettleRequest(TransferIds.of("hold", "e"), 3 * USDC, "provider:7", "revenue:fee", USDC)));
+            new SettleRequest(first, USDC, PROVIDER, FEE, USDC / 2),
+            new SettleRequest(first, USDC, PROVIDER, FEE, USDC / 2),
+            new SettleRequest(second, USDC, PROVIDER, FEE, 0),
+            new SettleRequest(TransferIds.of("hold", "e"), 3 * USDC, PROVIDER, FEE, USDC)));
         Settlement half = new Settlement(USDC, 0, USDC / 2, USDC / 2);
         assertEquals(half, settled.get(0).value());
         assertEquals(half, settled.get(1).value(), "a repeat returns the first result");
         assertEquals("no hold " + second, settled.get(2).refusal().getMessage());
         assertEquals(new Settlement(USDC, 2 * USDC, USDC, 0), settled.get(3).value());
-        assertEquals(new AccountBalance(3 * USDC, 2 * USDC, 0, 0), ledger.balance("user:1"));
+        assertEquals(new AccountBalance(3 * USDC, 2 * USDC, 0, 0), ledger.balance(USER));
         assertEquals(List.of(), ledger.checkInvariants());
     }
 

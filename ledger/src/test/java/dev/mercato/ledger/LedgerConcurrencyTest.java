@@ -20,6 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static dev.mercato.ledger.RequestAccounts.CLEARING;
+import static dev.mercato.ledger.RequestAccounts.EQUITY;
+import static dev.mercato.ledger.RequestAccounts.FEE;
+import static dev.mercato.ledger.RequestAccounts.PROVIDER;
+import static dev.mercato.ledger.RequestAccounts.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,11 +43,7 @@ class LedgerConcurrencyTest {
     void openLedger() {
         database = TestDatabase.fresh(RACERS + 2);
         ledger = new Ledger(database, new MutableClock(NOW));
-        ledger.ensureAccount("user:1", AccountFlags.USER);
-        ledger.ensureAccount("clearing:inference", AccountFlags.SYSTEM);
-        ledger.ensureAccount("provider:7", AccountFlags.PROVIDER);
-        ledger.ensureAccount("revenue:fee", AccountFlags.SYSTEM);
-        ledger.ensureAccount("equity:dev-credit", AccountFlags.SOURCE);
+        RequestAccounts.create(ledger);
     }
 
     @AfterEach
@@ -54,7 +55,7 @@ class LedgerConcurrencyTest {
     void exactlyTheRequestsTheBalanceCoversAreAdmittedWhenTheyRace() throws Exception {
         // The balance covers 7 holds of 1 USDC and 0.999999999 USDC more: not an 8th.
         long balanceNano = COVERED * USDC + (USDC - 1);
-        ledger.transfer(TransferIds.of("dev_credit", "user:1"), "equity:dev-credit", "user:1", balanceNano, "dev_credit", null);
+        ledger.transfer(TransferIds.of("dev_credit", USER), EQUITY, USER, balanceNano, "dev_credit", null);
         AtomicBoolean racing = new AtomicBoolean(true);
         AtomicLong lowestAvailableNano = new AtomicLong(Long.MAX_VALUE);
         CountDownLatch start = new CountDownLatch(1);
@@ -62,7 +63,7 @@ class LedgerConcurrencyTest {
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<?> watcher = threads.submit(() -> {
                 while (racing.get()) {
-                    lowestAvailableNano.accumulateAndGet(ledger.balance("user:1").availableNano(), Math::min);
+                    lowestAvailableNano.accumulateAndGet(ledger.balance(USER).availableNano(), Math::min);
                 }
             });
             for (int racer = 0; racer < RACERS; racer++) {
@@ -70,7 +71,7 @@ class LedgerConcurrencyTest {
                 refusals.add(threads.submit(() -> {
                     start.await();
                     try {
-                        ledger.reserve(holdId, "user:1", "clearing:inference", USDC, NOW.plusSeconds(60), "inference", null);
+                        ledger.reserve(holdId, USER, CLEARING, USDC, NOW.plusSeconds(60), "inference", null);
                         return -1L;
                     } catch (InsufficientBalance refused) {
                         assertEquals(USDC, refused.neededNano());
@@ -95,16 +96,16 @@ class LedgerConcurrencyTest {
             assertEquals(COVERED, admitted);
             assertEquals(Collections.nCopies(RACERS - COVERED, USDC - 1), refusedBalances);
         }
-        assertEquals(new AccountBalance(balanceNano, 0, 0, COVERED * USDC), ledger.balance("user:1"));
-        assertEquals(USDC - 1, ledger.balance("user:1").availableNano());
-        assertEquals(new AccountBalance(0, 0, COVERED * USDC, 0), ledger.balance("clearing:inference"));
+        assertEquals(new AccountBalance(balanceNano, 0, 0, COVERED * USDC), ledger.balance(USER));
+        assertEquals(USDC - 1, ledger.balance(USER).availableNano());
+        assertEquals(new AccountBalance(0, 0, COVERED * USDC, 0), ledger.balance(CLEARING));
         assertTrue(lowestAvailableNano.get() >= 0, "available dipped to " + lowestAvailableNano.get());
         assertEquals(List.of(), ledger.checkInvariants());
     }
 
     @Test
     void requestsDoNotWaitForTheHotAccountRows() throws Exception {
-        ledger.transfer(TransferIds.of("dev_credit", "user:1"), "equity:dev-credit", "user:1", 5 * USDC, "dev_credit", null);
+        ledger.transfer(TransferIds.of("dev_credit", USER), EQUITY, USER, 5 * USDC, "dev_credit", null);
         try (Connection blocker = database.getConnection()) {
             blocker.setAutoCommit(false);
             // Hold the row locks an update of the clearing, fee and provider rows takes, and keep them.
@@ -116,15 +117,15 @@ class LedgerConcurrencyTest {
             try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
                 Future<Settlement> request = threads.submit(() -> {
                     UUID holdId = TransferIds.of("request", "1");
-                    ledger.reserve(holdId, "user:1", "clearing:inference", 2 * USDC, NOW.plusSeconds(60), "inference", "r1");
-                    return ledger.settle(holdId, USDC, "provider:7", "revenue:fee", 850_000_000);
+                    ledger.reserve(holdId, USER, CLEARING, 2 * USDC, NOW.plusSeconds(60), "inference", "r1");
+                    return ledger.settle(holdId, USDC, PROVIDER, FEE, 850_000_000);
                 });
                 assertEquals(new Settlement(USDC, 0, 850_000_000, 150_000_000),
                     request.get(BOUNDED_WAIT_SECONDS, TimeUnit.SECONDS));
             }
             blocker.rollback();
         }
-        assertEquals(new AccountBalance(850_000_000, 0, 0, 0), ledger.balance("provider:7"));
+        assertEquals(new AccountBalance(850_000_000, 0, 0, 0), ledger.balance(PROVIDER));
         assertEquals(List.of(), ledger.checkInvariants());
     }
 }

@@ -15,6 +15,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import static dev.mercato.ledger.RequestAccounts.CLEARING;
+import static dev.mercato.ledger.RequestAccounts.EQUITY;
+import static dev.mercato.ledger.RequestAccounts.FEE;
+import static dev.mercato.ledger.RequestAccounts.PROVIDER;
+import static dev.mercato.ledger.RequestAccounts.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,11 +28,6 @@ class LedgerTest {
 
     private static final long USDC = Usdc.NANO_PER_USDC;
     private static final Instant START = Instant.parse("2026-11-22T10:00:00Z");
-    private static final String USER = "user:1";
-    private static final String CLEARING = "clearing:inference";
-    private static final String PROVIDER = "provider:7";
-    private static final String FEE = "revenue:fee";
-    private static final String EQUITY = "equity:dev-credit";
 
     private HikariDataSource database;
     private MutableClock clock;
@@ -38,11 +38,7 @@ class LedgerTest {
         database = TestDatabase.fresh(4);
         clock = new MutableClock(START);
         ledger = new Ledger(database, clock);
-        ledger.ensureAccount(USER, AccountFlags.USER);
-        ledger.ensureAccount(CLEARING, AccountFlags.SYSTEM);
-        ledger.ensureAccount(PROVIDER, AccountFlags.PROVIDER);
-        ledger.ensureAccount(FEE, AccountFlags.SYSTEM);
-        ledger.ensureAccount(EQUITY, AccountFlags.SOURCE);
+        RequestAccounts.create(ledger);
         ledger.transfer(TransferIds.of("dev_credit", USER), EQUITY, USER, 10 * USDC, "dev_credit", null);
     }
 
