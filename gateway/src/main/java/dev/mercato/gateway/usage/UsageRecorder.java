@@ -11,6 +11,7 @@ import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -80,7 +81,7 @@ public class UsageRecorder {
         }
     }
 
-    private static java.sql.Array array(Connection connection, String type, List<UsageRecord> batch,
+    private static Array array(Connection connection, String type, List<UsageRecord> batch,
                                         Function<UsageRecord, Object> column) throws SQLException {
         return connection.createArrayOf(type, batch.stream().map(column).toArray());
     }
