@@ -11,6 +11,7 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Error;
 import io.micronaut.http.exceptions.ContentLengthExceededException;
 import io.micronaut.http.exceptions.HttpStatusException;
+import io.micronaut.json.JsonSyntaxException;
 
 /** Errors raised outside the routes (body too large, no such route, bugs), in the caller's protocol shape. */
 @Controller
@@ -38,6 +39,13 @@ public class GlobalErrors {
     public MutableHttpResponse<?> methodNotAllowed(HttpRequest<?> request) {
         return respond(request, ApiError.of(ErrorCode.NOT_FOUND,
             "The route " + request.getPath() + " does not accept " + request.getMethodName() + "."));
+    }
+
+    /** A body that is not JSON, or not the JSON a route takes, on a route that binds its body to a type. */
+    @Error(global = true, exception = JsonSyntaxException.class)
+    public MutableHttpResponse<?> notJson(HttpRequest<?> request, JsonSyntaxException e) {
+        return respond(request, ApiError.of(ErrorCode.INVALID_REQUEST, "The request body is not valid JSON: "
+            + e.getMessage()));
     }
 
     @Error(global = true, exception = ApiError.Exception.class)
