@@ -76,12 +76,22 @@ final class Marketplace implements AutoCloseable {
     }
 
     AnthropicClient anthropic() {
-        return AnthropicOkHttpClient.builder().baseUrl(gateway.baseUrl()).apiKey(apiKey).maxRetries(0)
+        return anthropic(apiKey);
+    }
+
+    /** An Anthropic client with this key that never retries by itself, so a test sees every refusal. */
+    AnthropicClient anthropic(String key) {
+        return AnthropicOkHttpClient.builder().baseUrl(gateway.baseUrl()).apiKey(key).maxRetries(0)
             .timeout(Duration.ofSeconds(30)).build();
     }
 
     OpenAIClient openAi() {
-        return OpenAIOkHttpClient.builder().baseUrl(gateway.openAiBaseUrl()).apiKey(apiKey).maxRetries(0)
+        return openAi(apiKey);
+    }
+
+    /** An OpenAI client with this key that never retries by itself, so a test sees every refusal. */
+    OpenAIClient openAi(String key) {
+        return OpenAIOkHttpClient.builder().baseUrl(gateway.openAiBaseUrl()).apiKey(key).maxRetries(0)
             .timeout(Duration.ofSeconds(30)).build();
     }
 

@@ -82,20 +82,31 @@ public final class TestGateway implements AutoCloseable {
     /** Dev credit each test account starts with. */
     public static final String STARTING_CREDIT_USDC = "100";
 
+    /**
+     * Settings of the keys tests make unless they say otherwise: limits far above any test's
+     * traffic, so only the tests of the limits meet them.
+     */
+    public static final String UNLIMITED_KEY = "{\"requestsPerMinute\":1000000,\"concurrentRequests\":100000}";
+
     /** A new account, funded with {@link #STARTING_CREDIT_USDC}, with one key; returns the key's secret. */
     public String createApiKey() {
         return createAccount().apiKey();
     }
 
     public NewAccount createAccount() {
-        Map<String, Object> created = admin("/admin/accounts", "{\"name\":\"test account\"}");
+        return createAccount(UNLIMITED_KEY);
+    }
+
+    /** A new funded account whose key has these settings (a JSON object, as the key API takes it; "{}": the defaults). */
+    public NewAccount createAccount(String keySettingsJson) {
+        Map<String, Object> created = admin("/admin/accounts", "{\"name\":\"test account\",\"key\":" + keySettingsJson + "}");
         long accountId = ((Number) created.get("accountId")).longValue();
         admin("/admin/dev-credit", "{\"accountId\":" + accountId + ",\"amountUsdc\":\"" + STARTING_CREDIT_USDC
             + "\",\"reference\":\"test\"}");
-        return new NewAccount(accountId, (String) created.get("apiKey"));
+        return new NewAccount(accountId, ((Number) created.get("keyId")).longValue(), (String) created.get("apiKey"));
     }
 
-    public record NewAccount(long accountId, String apiKey) {
+    public record NewAccount(long accountId, long keyId, String apiKey) {
     }
 
     /** A new node of {@code operator} with a unique name; returns its token. */

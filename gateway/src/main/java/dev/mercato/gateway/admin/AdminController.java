@@ -7,6 +7,8 @@ import dev.mercato.gateway.billing.PriceBook;
 import dev.mercato.gateway.billing.PricingSettings;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
+import dev.mercato.gateway.keys.KeyPolicy;
+import dev.mercato.gateway.keys.KeyPolicyStore;
 import dev.mercato.ledger.AccountFlags;
 import dev.mercato.ledger.Ledger;
 import dev.mercato.ledger.TransferIds;
@@ -26,6 +28,7 @@ import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The operator-of-the-platform API, guarded by the admin token from configuration
@@ -42,10 +45,13 @@ public class AdminController {
     private final PricingSettings pricing;
     private final Ledger ledger;
     private final boolean devCreditEnabled;
+    private final KeyPolicyStore keyPolicies;
 
     public AdminController(@Value("${mercato.admin.token:}") String adminToken, AdminService admin, PriceBook prices,
                            PricingSettings pricing, Ledger ledger,
-                           @Value("${mercato.dev.credit-enabled:false}") boolean devCreditEnabled) {
+                           @Value("${mercato.dev.credit-enabled:false}") boolean devCreditEnabled,
+                           KeyPolicyStore keyPolicies) {
+        this.keyPolicies = keyPolicies;
         this.ledger = ledger;
         this.devCreditEnabled = devCreditEnabled;
         this.adminToken = adminToken;
@@ -57,7 +63,7 @@ public class AdminController {
     @Post("/accounts")
     public HttpResponse<AdminService.CreatedAccount> createAccount(HttpRequest<?> request, @Body NewAccount body) {
         requireAdmin(request);
-        return HttpResponse.created(admin.createAccount(body.name(), body.keyName()));
+        return HttpResponse.created(admin.createAccount(body.name(), body.key() == null ? Map.of() : body.key()));
     }
 
     @Post("/nodes")
@@ -122,6 +128,20 @@ public class AdminController {
         return prices.history(modelId);
     }
 
+    /** The platform-wide key defaults and ceilings. */
+    @Get("/key-policy")
+    public KeyPolicy keyPolicy(HttpRequest<?> request) {
+        requireAdmin(request);
+        return keyPolicies.current();
+    }
+
+    /** Changes the key defaults (for keys created from now on) and the ceilings (for settings made from now on). */
+    @Post("/key-policy")
+    public KeyPolicy changeKeyPolicy(HttpRequest<?> request, @Body KeyPolicy policy) {
+        requireAdmin(request);
+        return keyPolicies.change(policy.checked());
+    }
+
     private void requireAdmin(HttpRequest<?> request) {
         String authorization = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
         String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
@@ -133,8 +153,9 @@ public class AdminController {
         }
     }
 
+    /** An account and the settings of its first key (as the key API takes them; none: the platform defaults). */
     @Serdeable
-    public record NewAccount(String name, @Nullable String keyName) {
+    public record NewAccount(String name, @Nullable Map<String, Object> key) {
     }
 
     @Serdeable

@@ -2,11 +2,10 @@ package dev.mercato.gateway.admin;
 
 import dev.mercato.gateway.auth.AccountRepository;
 import dev.mercato.gateway.auth.AccountRow;
-import dev.mercato.gateway.auth.ApiKeyRepository;
-import dev.mercato.gateway.auth.ApiKeyRow;
 import dev.mercato.gateway.auth.Secrets;
 import dev.mercato.gateway.billing.Billing;
 import dev.mercato.gateway.error.ApiError;
+import dev.mercato.gateway.keys.KeyService;
 import dev.mercato.ledger.AccountFlags;
 import dev.mercato.ledger.Ledger;
 import dev.mercato.gateway.node.NodeDirectory;
@@ -15,9 +14,10 @@ import io.micronaut.serde.annotation.Serdeable;
 import io.micronaut.transaction.annotation.Transactional;
 import jakarta.inject.Singleton;
 
+import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Creates accounts with a first API key, and provider nodes with their token; secrets are returned once. */
+/** Creates accounts with a first API key (with any limits, ceilings do not apply), and provider nodes with their token; secrets are returned once. */
 @Singleton
 public class AdminService {
 
@@ -27,11 +27,11 @@ public class AdminService {
     static final String DEFAULT_OPERATOR = "mercato";
 
     private final AccountRepository accounts;
-    private final ApiKeyRepository keys;
+    private final KeyService keys;
     private final NodeDirectory nodes;
     private final Ledger ledger;
 
-    public AdminService(AccountRepository accounts, ApiKeyRepository keys, NodeDirectory nodes, Ledger ledger) {
+    public AdminService(AccountRepository accounts, KeyService keys, NodeDirectory nodes, Ledger ledger) {
         this.ledger = ledger;
         this.accounts = accounts;
         this.keys = keys;
@@ -39,18 +39,15 @@ public class AdminService {
     }
 
     @Transactional
-    public CreatedAccount createAccount(String name, String keyName) {
+    public CreatedAccount createAccount(String name, Map<String, Object> keySettings) {
         if (name == null || name.isBlank() || name.length() > 200) {
             throw new ApiError.Exception(ApiError.invalidParam("name", "An account needs a name of 1 to 200 characters."));
         }
         AccountRow account = accounts.save(new AccountRow(null, name.trim(), null));
-        String secret = Secrets.newSecret(Secrets.API_KEY_PREFIX);
-        String label = keyName == null || keyName.isBlank() ? "default" : keyName.trim();
-        ApiKeyRow key = keys.save(new ApiKeyRow(null, account.id(), label, Secrets.hash(secret),
-            secret.substring(0, 8), secret.substring(secret.length() - 4), false, null, null));
+        KeyService.CreatedKey key = keys.create(account.id(), keySettings, KeyService.Caller.ADMIN);
         // Its money lives in the ledger; creating the ledger account is idempotent, so a retry is harmless.
         ledger.ensureAccount(Billing.userAccount(account.id()), AccountFlags.USER);
-        return new CreatedAccount(account.id(), key.id(), secret);
+        return new CreatedAccount(account.id(), key.key().id(), key.secret());
     }
 
     @Transactional

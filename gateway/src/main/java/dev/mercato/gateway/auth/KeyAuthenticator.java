@@ -2,41 +2,52 @@ package dev.mercato.gateway.auth;
 
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
+import dev.mercato.gateway.keys.ApiKey;
+import dev.mercato.gateway.keys.KeyStore;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.scheduling.TaskExecutors;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 
 /**
- * Step one of the request path: finds the consumer's key ({@code Authorization: Bearer} or
- * {@code x-api-key}) by its hash. Answers from a bounded in-memory cache; a miss reads the
- * database once on the blocking executor, however many requests wait for the same key.
+ * Step one of every consumer route: finds the consumer's key ({@code Authorization: Bearer} or
+ * {@code x-api-key}) by its hash, then refuses it in admission order if it is disabled,
+ * expired, or used from an address outside its allowlist. Answers from a bounded in-memory
+ * cache; a miss reads the database once on the blocking executor, however many requests wait
+ * for the same key. The caller's address is the connection's peer: a gateway behind a proxy
+ * sees the proxy, so IP allowlists are for gateways that face their consumers directly.
  */
 @Singleton
 public final class KeyAuthenticator {
 
-    private final ApiKeyRepository keys;
+    private final KeyStore keys;
+    private final Clock clock;
     private final ExecutorService blockingExecutor;
     private final long cacheTtlNanos;
     private final int cacheMaxEntries;
     private final ConcurrentHashMap<String, CachedLookup> cacheByHash = new ConcurrentHashMap<>();
 
-    public KeyAuthenticator(ApiKeyRepository keys, @Named(TaskExecutors.BLOCKING) ExecutorService blockingExecutor,
-                            KeySettings settings) {
+    public KeyAuthenticator(KeyStore keys, @Named(TaskExecutors.BLOCKING) ExecutorService blockingExecutor,
+                            KeySettings settings, Clock clock) {
         this.keys = keys;
+        this.clock = clock;
         this.blockingExecutor = blockingExecutor;
         this.cacheTtlNanos = settings.cacheTtlMillis() * 1_000_000L;
         this.cacheMaxEntries = settings.cacheMaxEntries();
     }
 
     /** Completes with the key, or exceptionally with an {@link ApiError.Exception} naming why not. */
-    public CompletableFuture<AuthenticatedKey> authenticate(HttpRequest<?> request) {
+    public CompletableFuture<ApiKey> authenticate(HttpRequest<?> request) {
         String presented = presentedKey(request);
         if (presented == null) {
             return CompletableFuture.failedFuture(new ApiError.Exception(ApiError.of(ErrorCode.MISSING_API_KEY,
@@ -56,11 +67,12 @@ public final class KeyAuthenticator {
             cached = cacheByHash.compute(hash, (h, old) -> old != null && now - old.loadedAtNanos <= cacheTtlNanos
                 ? old : load(h, now));
         }
-        return cached.row.thenApply(KeyAuthenticator::check);
+        InetAddress caller = request.getRemoteAddress() instanceof InetSocketAddress socket ? socket.getAddress() : null;
+        return cached.row.thenApply(row -> check(row, caller));
     }
 
     private CachedLookup load(String hash, long now) {
-        CompletableFuture<Optional<ApiKeyRow>> row = CompletableFuture.supplyAsync(() -> keys.findByKeyHash(hash),
+        CompletableFuture<Optional<ApiKey>> row = CompletableFuture.supplyAsync(() -> keys.findByHash(hash),
             blockingExecutor);
         CachedLookup lookup = new CachedLookup(now, row);
         // A failed read (database down) must not be remembered as an answer. Async, because this
@@ -73,16 +85,26 @@ public final class KeyAuthenticator {
         return lookup;
     }
 
-    private static AuthenticatedKey check(Optional<ApiKeyRow> row) {
+    private ApiKey check(Optional<ApiKey> row, InetAddress caller) {
         if (row.isEmpty()) {
             throw invalidKey();
         }
-        ApiKeyRow key = row.get();
+        ApiKey key = row.get();
         if (key.disabled()) {
             throw new ApiError.Exception(ApiError.of(ErrorCode.API_KEY_DISABLED,
-                "This API key (" + key.prefix() + "…" + key.lastFour() + ") is disabled; enable it or use another key."));
+                "This API key (" + key.redacted() + ") is disabled; enable it or use another key."));
         }
-        return new AuthenticatedKey(key.id(), key.accountId(), key.name());
+        if (key.expiredAt(clock.instant())) {
+            throw new ApiError.Exception(ApiError.of(ErrorCode.API_KEY_EXPIRED, "This API key (" + key.redacted()
+                + ") expired at " + DateTimeFormatter.ISO_INSTANT.format(key.expiresAt())
+                + "; extend its expiry or create a new key."));
+        }
+        if (key.limits().allowedIps() != null && (caller == null || !key.limits().allowedIps().allows(caller))) {
+            throw new ApiError.Exception(ApiError.of(ErrorCode.IP_NOT_ALLOWED, "This API key (" + key.redacted()
+                + ") may not be used from " + (caller == null ? "an unknown address" : caller.getHostAddress())
+                + "; add the address to the key's IP allowlist."));
+        }
+        return key;
     }
 
     private static ApiError.Exception invalidKey() {
@@ -109,6 +131,6 @@ public final class KeyAuthenticator {
         return null;
     }
 
-    private record CachedLookup(long loadedAtNanos, CompletableFuture<Optional<ApiKeyRow>> row) {
+    private record CachedLookup(long loadedAtNanos, CompletableFuture<Optional<ApiKey>> row) {
     }
 }

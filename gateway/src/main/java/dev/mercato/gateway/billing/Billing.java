@@ -98,15 +98,27 @@ public class Billing {
     }
 
     /**
-     * Reserves the request's maximum cost: every input byte at the dearest input price plus its
-     * output bound (the request's own, or the model's ceiling). Completes exceptionally with
-     * {@code insufficient_balance} when the balance cannot cover it; nothing is forwarded then.
+     * The request's maximum cost at the price in force now: every input byte at the dearest
+     * input price plus its output bound (the request's own, or the model's ceiling). The price
+     * is the one charged, even if it changes while the request runs.
      */
-    public CompletableFuture<Hold> reserve(long accountId, String model, long inputBytes, Long maxOutputTokens,
-                                           String requestId, Duration deadline) {
+    public Quote quote(String model, long inputBytes, Long maxOutputTokens) {
         ModelPrice price = prices.current(model);
         long outputBound = maxOutputTokens != null ? maxOutputTokens : price.maxOutputTokens();
-        long maxCostNano = Pricing.maxCostNano(inputBytes, outputBound, price);
+        return new Quote(price, Pricing.maxCostNano(inputBytes, outputBound, price));
+    }
+
+    /** A price and the most a request can cost at it, in nano-USDC. */
+    public record Quote(ModelPrice price, long maxCostNano) {
+    }
+
+    /**
+     * Reserves the quoted maximum cost. Completes exceptionally with {@code insufficient_balance}
+     * when the balance cannot cover it; nothing is forwarded then.
+     */
+    public CompletableFuture<Hold> reserve(long accountId, Quote quote, String requestId, Duration deadline) {
+        ModelPrice price = quote.price();
+        long maxCostNano = quote.maxCostNano();
         String account = userAccount(accountId);
         Hold hold = new Hold(TransferIds.of("hold", requestId), account, price, maxCostNano);
         HoldRequest request = new HoldRequest(hold.holdId(), account, CLEARING, maxCostNano,

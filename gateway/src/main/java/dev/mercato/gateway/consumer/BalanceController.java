@@ -1,8 +1,6 @@
 package dev.mercato.gateway.consumer;
 
-import dev.mercato.gateway.auth.KeyAuthenticator;
 import dev.mercato.gateway.billing.Billing;
-import dev.mercato.gateway.error.ErrorResponses;
 import dev.mercato.gateway.error.WireProtocol;
 import dev.mercato.ledger.AccountBalance;
 import dev.mercato.ledger.Ledger;
@@ -23,24 +21,22 @@ import java.util.concurrent.ExecutorService;
 @Controller("/v1/balance")
 public class BalanceController {
 
-    private final KeyAuthenticator keys;
+    private final ConsumerGate gate;
     private final Ledger ledger;
     private final ExecutorService blockingExecutor;
 
-    public BalanceController(KeyAuthenticator keys, Ledger ledger,
+    public BalanceController(ConsumerGate gate, Ledger ledger,
                              @Named(TaskExecutors.BLOCKING) ExecutorService blockingExecutor) {
-        this.keys = keys;
+        this.gate = gate;
         this.ledger = ledger;
         this.blockingExecutor = blockingExecutor;
     }
 
     @Get(produces = MediaType.APPLICATION_JSON)
     public CompletableFuture<MutableHttpResponse<?>> balance(HttpRequest<?> request) {
-        String requestId = RequestIds.of(request);
-        return keys.authenticate(request)
-            .thenApplyAsync(key -> ledger.balance(Billing.userAccount(key.accountId())), blockingExecutor)
-            .<MutableHttpResponse<?>>thenApply(balance -> HttpResponse.ok(body(balance)).contentType(MediaType.APPLICATION_JSON_TYPE))
-            .exceptionally(failure -> ErrorResponses.refusal(WireProtocol.OPENAI, failure, requestId));
+        return gate.read(request, WireProtocol.OPENAI, key -> CompletableFuture
+            .supplyAsync(() -> ledger.balance(Billing.userAccount(key.accountId())), blockingExecutor)
+            .<MutableHttpResponse<?>>thenApply(balance -> HttpResponse.ok(body(balance)).contentType(MediaType.APPLICATION_JSON_TYPE)));
     }
 
     private static String body(AccountBalance balance) {

@@ -1,7 +1,5 @@
 package dev.mercato.gateway.consumer;
 
-import dev.mercato.gateway.auth.KeyAuthenticator;
-import dev.mercato.gateway.error.ErrorResponses;
 import dev.mercato.gateway.relay.ApiRoute;
 import dev.mercato.gateway.relay.Relay;
 import io.micronaut.core.annotation.Nullable;
@@ -16,16 +14,16 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The consumer routes served by provider nodes, in the Anthropic and OpenAI wire formats.
- * Each request runs the same line of steps: authenticate, validate, pick a node, relay.
+ * Each request runs the same line of steps: authenticate, validate, admit, reserve, pick a node, relay.
  */
 @Controller
 public class ConsumerController {
 
-    private final KeyAuthenticator keys;
+    private final ConsumerGate gate;
     private final Relay relay;
 
-    public ConsumerController(KeyAuthenticator keys, Relay relay) {
-        this.keys = keys;
+    public ConsumerController(ConsumerGate gate, Relay relay) {
+        this.gate = gate;
         this.relay = relay;
     }
 
@@ -51,8 +49,6 @@ public class ConsumerController {
 
     private CompletableFuture<MutableHttpResponse<?>> serve(ApiRoute route, HttpRequest<?> request, byte[] body) {
         String requestId = RequestIds.of(request);
-        return keys.authenticate(request)
-            .thenCompose(key -> relay.relay(route, key, request, body, requestId))
-            .exceptionally(failure -> ErrorResponses.refusal(route.wireProtocol(), failure, requestId));
+        return gate.serve(request, route.wireProtocol(), key -> relay.relay(route, key, request, body, requestId));
     }
 }

@@ -1,13 +1,13 @@
 package dev.mercato.gateway.consumer;
 
-import dev.mercato.gateway.auth.KeyAuthenticator;
 import dev.mercato.gateway.billing.ModelPrice;
 import dev.mercato.gateway.billing.PriceBook;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.error.Json;
-import dev.mercato.gateway.error.ErrorResponses;
 import dev.mercato.gateway.error.WireProtocol;
+import dev.mercato.gateway.keys.ApiKey;
+import dev.mercato.gateway.limits.Admission;
 import dev.mercato.gateway.node.KnownModel;
 import dev.mercato.gateway.node.NodeRegistry;
 import dev.mercato.ledger.Usdc;
@@ -26,7 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code GET /v1/models}: the models some online node serves, in the Anthropic shape when the
+ * {@code GET /v1/models}: the models some online node serves that the key may call, in the Anthropic shape when the
  * caller is an Anthropic client ({@code anthropic-version} or {@code x-api-key} present) and in
  * the OpenAI shape otherwise.
  */
@@ -37,12 +37,12 @@ public class ModelsController {
     static final int DEFAULT_PAGE_SIZE = 20;
     static final int MAX_PAGE_SIZE = 1000;
 
-    private final KeyAuthenticator keys;
+    private final ConsumerGate gate;
     private final NodeRegistry registry;
     private final PriceBook prices;
 
-    public ModelsController(KeyAuthenticator keys, NodeRegistry registry, PriceBook prices) {
-        this.keys = keys;
+    public ModelsController(ConsumerGate gate, NodeRegistry registry, PriceBook prices) {
+        this.gate = gate;
         this.registry = registry;
         this.prices = prices;
     }
@@ -52,9 +52,8 @@ public class ModelsController {
                                                           @Nullable @QueryValue("after_id") String afterId,
                                                           @Nullable @QueryValue("before_id") String beforeId) {
         WireProtocol protocol = shapeFor(request);
-        String requestId = RequestIds.of(request);
-        return keys.authenticate(request).<MutableHttpResponse<?>>thenApply(key -> {
-            List<KnownModel> models = registry.servedModels();
+        return gate.read(request, protocol, key -> {
+            List<KnownModel> models = servedTo(key);
             if (protocol == WireProtocol.OPENAI) {
                 StringBuilder json = new StringBuilder("{\"object\":\"list\",\"data\":[");
                 for (int i = 0; i < models.size(); i++) {
@@ -63,28 +62,36 @@ public class ModelsController {
                     }
                     appendOpenAi(json, models.get(i));
                 }
-                return HttpResponse.ok(json.append("]}").toString()).contentType(MediaType.APPLICATION_JSON_TYPE);
+                return ok(json.append("]}").toString());
             }
-            return HttpResponse.ok(anthropicPage(models, limit, afterId, beforeId)).contentType(MediaType.APPLICATION_JSON_TYPE);
-        }).exceptionally(failure -> ErrorResponses.refusal(protocol, failure, requestId));
+            return ok(anthropicPage(models, limit, afterId, beforeId));
+        });
     }
 
     @Get(uri = "/{modelId}", produces = MediaType.APPLICATION_JSON)
     public CompletableFuture<MutableHttpResponse<?>> retrieve(HttpRequest<?> request, @PathVariable String modelId) {
         WireProtocol protocol = shapeFor(request);
-        String requestId = RequestIds.of(request);
-        return keys.authenticate(request).<MutableHttpResponse<?>>thenApply(key -> {
-            KnownModel model = registry.servedModels().stream().filter(m -> m.id().equals(modelId)).findFirst()
+        return gate.read(request, protocol, key -> {
+            KnownModel model = servedTo(key).stream().filter(m -> m.id().equals(modelId)).findFirst()
                 .orElseThrow(() -> new ApiError.Exception(new ApiError(ErrorCode.NOT_FOUND,
-                    "The model '" + modelId + "' is not served by any online node.", "model", null)));
+                    "The model '" + modelId + "' is not served by any online node, or this key may not call it.", "model",
+                    null)));
             StringBuilder json = new StringBuilder();
             if (protocol == WireProtocol.OPENAI) {
                 appendOpenAi(json, model);
             } else {
                 appendAnthropic(json, model);
             }
-            return HttpResponse.ok(json.toString()).contentType(MediaType.APPLICATION_JSON_TYPE);
-        }).exceptionally(failure -> ErrorResponses.refusal(protocol, failure, requestId));
+            return ok(json.toString());
+        });
+    }
+
+    private List<KnownModel> servedTo(ApiKey key) {
+        return registry.servedModels().stream().filter(model -> Admission.mayUse(key, model.id())).toList();
+    }
+
+    private static CompletableFuture<MutableHttpResponse<?>> ok(String json) {
+        return CompletableFuture.completedFuture(HttpResponse.ok(json).contentType(MediaType.APPLICATION_JSON_TYPE));
     }
 
     static WireProtocol shapeFor(HttpRequest<?> request) {

@@ -1,15 +1,18 @@
 package dev.mercato.gateway.relay;
 
-import dev.mercato.gateway.auth.AuthenticatedKey;
 import dev.mercato.gateway.billing.Billing;
 import dev.mercato.gateway.billing.Hold;
 import dev.mercato.gateway.error.ApiError;
+import dev.mercato.gateway.keys.ApiKey;
+import dev.mercato.gateway.limits.Admission;
+import dev.mercato.gateway.limits.Admitted;
 import dev.mercato.gateway.usage.UsageRecord;
 import dev.mercato.gateway.usage.UsageRecorder;
 import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.node.KnownModel;
 import dev.mercato.gateway.node.NodeRegistry;
 import dev.mercato.protocol.NodeFrame;
+import dev.mercato.protocol.TokenUsage;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.server.netty.NettyHttpRequest;
@@ -26,9 +29,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /**
- * The relay steps of the request path: check the model, reserve the request's maximum cost,
- * pick a node, send the request, turn the node's frames into the consumer's response, and
- * settle what it cost once it ends.
+ * The relay steps of the request path: check the model, admit the request under its key's
+ * limits, reserve its maximum cost, pick a node, send the request, turn the node's frames into
+ * the consumer's response, and settle what it cost once it ends.
  */
 @Singleton
 public final class Relay {
@@ -46,9 +49,11 @@ public final class Relay {
     private final HashedWheelTimer timer;
     private final Billing billing;
     private final UsageRecorder usageRecorder;
+    private final Admission admission;
 
     public Relay(NodeRegistry registry, RequestParser parser, RelaySettings settings, JsonMapper jsonMapper,
-                 HashedWheelTimer timer, Billing billing, UsageRecorder usageRecorder) {
+                 HashedWheelTimer timer, Billing billing, UsageRecorder usageRecorder, Admission admission) {
+        this.admission = admission;
         this.billing = billing;
         this.usageRecorder = usageRecorder;
         this.registry = registry;
@@ -59,9 +64,10 @@ public final class Relay {
     }
 
     /** @throws ApiError.Exception when the request is refused before any node is involved */
-    public CompletableFuture<MutableHttpResponse<?>> relay(ApiRoute route, AuthenticatedKey key, HttpRequest<?> httpRequest,
+    public CompletableFuture<MutableHttpResponse<?>> relay(ApiRoute route, ApiKey key, HttpRequest<?> httpRequest,
                                                             byte[] body, String requestId) {
         ParsedRequest request = parser.parse(route, body);
+        admission.checkModel(key, request.model());
         KnownModel model = registry.knownModel(request.model());
         if (model == null) {
             throw new ApiError.Exception(new ApiError(ErrorCode.MODEL_NOT_AVAILABLE, "The model '" + request.model()
@@ -74,22 +80,39 @@ public final class Relay {
                 + "' is served over the " + model.protocol() + " API; call " + routes + " for it.", "model", null));
         }
         if (route == ApiRoute.COUNT_TOKENS) {
-            return dispatch(request, key, httpRequest, requestId, null); // counting tokens is free
-        }
-        return billing.reserve(key.accountId(), request.model(), body.length, request.maxOutputTokens(), requestId,
-                Duration.ofMillis(settings.deadlineMillis()))
-            .thenCompose(hold -> {
+            // Counting tokens is free: it takes a request and a slot of the key, and no money.
+            return admission.admit(key, 0).thenCompose(admitted -> {
                 try {
-                    return dispatch(request, key, httpRequest, requestId, hold);
+                    return dispatch(request, key, httpRequest, requestId, null, admitted);
                 } catch (RuntimeException refused) {
-                    billing.release(hold); // no node took it: nothing was forwarded, nothing is charged
+                    admitted.abandon();
                     throw refused;
                 }
             });
+        }
+        Billing.Quote quote = billing.quote(request.model(), body.length, request.maxOutputTokens());
+        return admission.admit(key, quote.maxCostNano()).thenCompose(admitted ->
+            billing.reserve(key.accountId(), quote, requestId, Duration.ofMillis(settings.deadlineMillis()))
+                .whenComplete((hold, notReserved) -> {
+                    if (notReserved != null) {
+                        admitted.abandon();
+                    }
+                })
+                .thenCompose(hold -> {
+                    try {
+                        return dispatch(request, key, httpRequest, requestId, hold, admitted);
+                    } catch (RuntimeException refused) {
+                        // no node took it: nothing was forwarded, nothing is charged
+                        billing.release(hold);
+                        admitted.abandon();
+                        throw refused;
+                    }
+                }));
     }
 
-    private CompletableFuture<MutableHttpResponse<?>> dispatch(ParsedRequest request, AuthenticatedKey key,
-                                                               HttpRequest<?> httpRequest, String requestId, Hold hold) {
+    private CompletableFuture<MutableHttpResponse<?>> dispatch(ParsedRequest request, ApiKey key,
+                                                               HttpRequest<?> httpRequest, String requestId, Hold hold,
+                                                               Admitted admitted) {
         NodeRegistry.Choice choice = registry.choose(request.model());
         return switch (choice) {
             case NodeRegistry.Choice.None none -> throw new ApiError.Exception(none.error());
@@ -100,16 +123,24 @@ public final class Relay {
                 long operatorId = chosen.node().identity().operatorId();
                 RelayExchange exchange = new RelayExchange(request, requestId, chosen.node(), settings, jsonMapper,
                     channelOf(httpRequest), hold, (usage, delivered, outcome, latencyMillis, firstByteMillis) -> {
+                        admitted.ended(tokensOf(usage));
                         CompletableFuture<Long> charged = hold == null ? CompletableFuture.completedFuture(0L)
                             : delivered ? billing.settle(hold, usage, operatorId) : billing.release(hold);
+                        // A settle that failed leaves the hold to the sweeper, which voids it: nothing charged.
+                        charged.whenComplete((costNano, failure) -> admitted.charged(failure == null ? costNano : 0));
                         charged.thenAccept(costNano -> usageRecorder.record(new UsageRecord(null, requestId,
-                            key.accountId(), key.keyId(), request.model(), chosen.node().displayName(), operatorId,
+                            key.accountId(), key.id(), request.model(), chosen.node().displayName(), operatorId,
                             usage.inputTokens(), usage.outputTokens(), usage.cacheWriteTokens(), usage.cacheReadTokens(),
                             usage.reasoningTokens(), costNano, outcome, latencyMillis, firstByteMillis, null)));
                     });
                 yield exchange.start(frame, timer);
             }
         };
+    }
+
+    /** Every token the request made the upstream read or write: what a tokens-per-minute limit counts. */
+    private static long tokensOf(TokenUsage usage) {
+        return usage.inputTokens() + usage.outputTokens() + usage.cacheWriteTokens() + usage.cacheReadTokens();
     }
 
     private String availableModels() {

@@ -1,10 +1,8 @@
 package dev.mercato.gateway.usage;
 
-import dev.mercato.gateway.auth.KeyAuthenticator;
-import dev.mercato.gateway.consumer.RequestIds;
+import dev.mercato.gateway.consumer.ConsumerGate;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.Json;
-import dev.mercato.gateway.error.ErrorResponses;
 import dev.mercato.gateway.error.WireProtocol;
 import dev.mercato.ledger.Usdc;
 import io.micronaut.core.annotation.Nullable;
@@ -38,14 +36,14 @@ public class UsageController {
     static final int MAX_PAGE_SIZE = 500;
     static final Duration DEFAULT_RANGE = Duration.ofDays(30);
 
-    private final KeyAuthenticator keys;
+    private final ConsumerGate gate;
     private final UsageRepository records;
     private final ExecutorService blockingExecutor;
     private final Clock clock;
 
-    public UsageController(KeyAuthenticator keys, UsageRepository records,
+    public UsageController(ConsumerGate gate, UsageRepository records,
                            @Named(TaskExecutors.BLOCKING) ExecutorService blockingExecutor, Clock clock) {
-        this.keys = keys;
+        this.gate = gate;
         this.records = records;
         this.blockingExecutor = blockingExecutor;
         this.clock = clock;
@@ -55,8 +53,7 @@ public class UsageController {
     public CompletableFuture<MutableHttpResponse<?>> usage(HttpRequest<?> request, @Nullable @QueryValue String from,
                                                            @Nullable @QueryValue String to, @Nullable @QueryValue Integer limit,
                                                            @Nullable @QueryValue("before_id") Long beforeId) {
-        String requestId = RequestIds.of(request);
-        return keys.authenticate(request).<MutableHttpResponse<?>>thenApplyAsync(key -> {
+        return gate.read(request, WireProtocol.OPENAI, key -> CompletableFuture.<MutableHttpResponse<?>>supplyAsync(() -> {
             Instant end = instant("to", to, clock.instant());
             Instant start = instant("from", from, end.minus(DEFAULT_RANGE));
             int pageSize = limit == null ? DEFAULT_PAGE_SIZE : limit;
@@ -68,7 +65,7 @@ public class UsageController {
             List<UsageRecord> page = records.page(key.accountId(), start, end, beforeId == null ? Long.MAX_VALUE : beforeId,
                 pageSize + 1);
             return HttpResponse.ok(body(page, pageSize)).contentType(MediaType.APPLICATION_JSON_TYPE);
-        }, blockingExecutor).exceptionally(failure -> ErrorResponses.refusal(WireProtocol.OPENAI, failure, requestId));
+        }, blockingExecutor));
     }
 
     private static Instant instant(String param, String value, Instant fallback) {
