@@ -1,6 +1,6 @@
 package dev.mercato.gateway.consumer;
 
-import dev.mercato.gateway.auth.KeyAuthenticator;
+import dev.mercato.gateway.keys.KeyAuthenticator;
 import dev.mercato.gateway.error.ErrorResponses;
 import dev.mercato.gateway.error.WireProtocol;
 import dev.mercato.gateway.keys.ApiKey;

@@ -1,6 +1,5 @@
 package dev.mercato.gateway.keys;
 
-import dev.mercato.gateway.auth.KeyAuthenticator;
 import dev.mercato.gateway.auth.Secrets;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;

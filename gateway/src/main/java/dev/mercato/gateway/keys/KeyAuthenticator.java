@@ -1,9 +1,8 @@
-package dev.mercato.gateway.auth;
+package dev.mercato.gateway.keys;
 
+import dev.mercato.gateway.auth.Secrets;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
-import dev.mercato.gateway.keys.ApiKey;
-import dev.mercato.gateway.keys.KeyStore;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.scheduling.TaskExecutors;

@@ -1,4 +1,4 @@
-package dev.mercato.gateway.auth;
+package dev.mercato.gateway.keys;
 
 import io.micronaut.context.annotation.ConfigurationProperties;
 

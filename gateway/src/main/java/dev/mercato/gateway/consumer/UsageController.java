@@ -1,7 +1,8 @@
-package dev.mercato.gateway.usage;
+package dev.mercato.gateway.consumer;
 
-import dev.mercato.gateway.consumer.ConsumerGate;
 import dev.mercato.gateway.error.ApiError;
+import dev.mercato.gateway.usage.UsageRecord;
+import dev.mercato.gateway.usage.UsageRepository;
 import dev.mercato.gateway.error.Json;
 import dev.mercato.gateway.error.WireProtocol;
 import dev.mercato.ledger.Usdc;
