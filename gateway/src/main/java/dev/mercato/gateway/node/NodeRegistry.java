@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -89,7 +90,18 @@ public class NodeRegistry {
      * serve: nobody serving it is connected, all of them rest, or all of them are full.
      */
     public Choice choose(String modelId) {
+        return choose(modelId, Set.of());
+    }
+
+    /**
+     * As {@link #choose(String)}, passing over the nodes already tried for this request: a
+     * request that failed on a node is never sent to it again.
+     */
+    public Choice choose(String modelId, Set<ConnectedNode> excluded) {
         List<ConnectedNode> candidates = nodesByModel.getOrDefault(modelId, List.of());
+        if (!excluded.isEmpty()) {
+            candidates = candidates.stream().filter(node -> !excluded.contains(node)).toList();
+        }
         if (candidates.isEmpty()) {
             return new Choice.None(ApiError.of(ErrorCode.NO_PROVIDERS_ONLINE,
                 "No provider node serving model '" + modelId + "' is online right now; try again in a few minutes.")

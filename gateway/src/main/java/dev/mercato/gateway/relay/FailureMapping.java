@@ -14,6 +14,19 @@ final class FailureMapping {
     private FailureMapping() {
     }
 
+    /**
+     * Whether a request that failed this way before any output should be tried on another node.
+     * Yes when the fault is the node's or its upstream's (credentials, errors, overload, rate
+     * limits, timeouts, a dropped socket); no when the upstream refused the request itself,
+     * which every node would refuse, or when the gateway cancelled it.
+     */
+    static boolean triesAnotherNode(NodeFrame.Fail fail) {
+        return switch (fail.kind()) {
+            case AUTH, RATE_LIMITED, OVERLOADED, TIMEOUT, UPSTREAM_ERROR, UNAVAILABLE -> true;
+            case BAD_REQUEST, CANCELLED -> false;
+        };
+    }
+
     static ApiError toApiError(NodeFrame.Fail fail, String nodeName) {
         String upstreamMessage = fail.message() == null || fail.message().isBlank() ? "no details" : fail.message();
         return switch (fail.kind()) {

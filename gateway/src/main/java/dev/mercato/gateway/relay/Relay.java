@@ -120,16 +120,18 @@ public final class Relay {
                 NodeFrame.Request frame = new NodeFrame.Request(requestId, request.route().upstreamProtocol(),
                     request.route().path(), request.model(), forwardedHeaders(httpRequest), request.upstreamBody(),
                     System.currentTimeMillis() + settings.deadlineMillis());
-                long operatorId = chosen.node().identity().operatorId();
-                RelayExchange exchange = new RelayExchange(request, requestId, chosen.node(), settings, jsonMapper,
-                    channelOf(httpRequest), hold, (usage, delivered, outcome, latencyMillis, firstByteMillis) -> {
+                RelayExchange exchange = new RelayExchange(request, requestId, chosen.node(),
+                    tried -> registry.choose(request.model(), tried), settings, jsonMapper, channelOf(httpRequest), hold,
+                    (servedBy, usage, delivered, outcome, latencyMillis, firstByteMillis) -> {
+                        // The operator of the node the request ended on is paid; a node that failed over earns nothing.
+                        long operatorId = servedBy.identity().operatorId();
                         admitted.ended(tokensOf(usage));
                         CompletableFuture<Long> charged = hold == null ? CompletableFuture.completedFuture(0L)
                             : delivered ? billing.settle(hold, usage, operatorId) : billing.release(hold);
                         // A settle that failed leaves the hold to the sweeper, which voids it: nothing charged.
                         charged.whenComplete((costNano, failure) -> admitted.charged(failure == null ? costNano : 0));
                         charged.thenAccept(costNano -> usageRecorder.record(new UsageRecord(null, requestId,
-                            key.accountId(), key.id(), request.model(), chosen.node().displayName(), operatorId,
+                            key.accountId(), key.id(), request.model(), servedBy.displayName(), operatorId,
                             usage.inputTokens(), usage.outputTokens(), usage.cacheWriteTokens(), usage.cacheReadTokens(),
                             usage.reasoningTokens(), costNano, outcome, latencyMillis, firstByteMillis, null)));
                     });

@@ -6,7 +6,9 @@ import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.error.ErrorResponses;
 import dev.mercato.gateway.node.ConnectedNode;
 import dev.mercato.gateway.node.NodeExchange;
+import dev.mercato.gateway.node.NodeRegistry;
 import dev.mercato.ledger.Usdc;
+import dev.mercato.protocol.FailKind;
 import dev.mercato.protocol.NodeFrame;
 import dev.mercato.protocol.TokenUsage;
 import io.micronaut.http.HttpResponse;
@@ -25,16 +27,22 @@ import reactor.core.publisher.Sinks;
 import reactor.util.concurrent.Queues;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One consumer request served by one node: turns the node's frames into the consumer's HTTP
+ * One consumer request, served by a node: turns the node's frames into the consumer's HTTP
  * response. A stream is passed on event by event as it arrives; a non-streaming answer is
- * gathered (bounded) so it can be answered with its length. Ends exactly once, on the first of:
- * the node's end or fail, the deadline, or the consumer going away.
+ * gathered (bounded) so it can be answered with its length. A node that fails before the
+ * consumer has received a byte is replaced by another (never one already tried), up to
+ * {@code mercato.relay.max-attempts} nodes. Ends exactly once, on the first of: the node's end
+ * or final fail, the deadline, or the consumer going away.
  */
 final class RelayExchange implements NodeExchange {
 
@@ -42,8 +50,8 @@ final class RelayExchange implements NodeExchange {
 
     private final ParsedRequest request;
     private final String requestId;
-    private final ConnectedNode node;
     private final RelaySettings settings;
+    private final Failover failover;
     private final UsageMeter usageMeter;
     private final CompletableFuture<MutableHttpResponse<?>> response = new CompletableFuture<>();
     private final long startNanos = System.nanoTime();
@@ -56,6 +64,13 @@ final class RelayExchange implements NodeExchange {
     static final String COST_HEADER = "x-mercato-cost";
 
     // Guarded by this: frames, the deadline and the consumer's departure arrive on different threads.
+    /** The node serving the request now. */
+    private ConnectedNode node;
+    private final Set<ConnectedNode> triedNodes = new HashSet<>();
+    private final List<ApiError> failuresBeforeOutput = new ArrayList<>();
+    private boolean everyFailureWasAuth = true;
+    private boolean everyFailureWasOverloaded = true;
+    private NodeFrame.Request frame;
     private Sinks.Many<byte[]> streamSink;
     private SseEventSplitter splitter;
     private StringBuilder gatheredBody;
@@ -70,8 +85,9 @@ final class RelayExchange implements NodeExchange {
     private boolean finished;
     private Timeout deadline;
 
-    RelayExchange(ParsedRequest request, String requestId, ConnectedNode node, RelaySettings settings,
+    RelayExchange(ParsedRequest request, String requestId, ConnectedNode node, Failover failover, RelaySettings settings,
                   JsonMapper jsonMapper, Channel consumerChannel, Hold hold, Outcome outcome) {
+        this.failover = failover;
         this.hold = hold;
         this.outcome = outcome;
         this.request = request;
@@ -84,13 +100,17 @@ final class RelayExchange implements NodeExchange {
 
     /** Sends the request to the node; completes with the consumer's response (a stream's starts at head). */
     CompletableFuture<MutableHttpResponse<?>> start(NodeFrame.Request frame, HashedWheelTimer timer) {
+        ConnectedNode first;
         synchronized (this) {
+            this.frame = frame;
             deadline = timer.newTimeout(t -> deadlinePassed(), settings.deadlineMillis(), TimeUnit.MILLISECONDS);
+            triedNodes.add(node);
+            first = node;
         }
         if (consumerChannel != null) {
             consumerChannel.closeFuture().addListener(onConsumerGone);
         }
-        node.dispatch(frame, this);
+        first.dispatch(frame, this);
         return response;
     }
 
@@ -176,9 +196,60 @@ final class RelayExchange implements NodeExchange {
         ApiError error = FailureMapping.toApiError(fail, node.displayName());
         if (streamSink != null) {
             failMidStream(error);
+        } else if (!FailureMapping.triesAnotherNode(fail)) {
+            failBeforeOutput(error); // the consumer's own request was refused: another node would refuse it too
         } else {
-            failBeforeOutput(error);
+            failedOver(fail, error);
         }
+    }
+
+    /**
+     * The node failed before the consumer received a byte: the same request goes to another
+     * node, on the same hold, while attempts remain and another node can take it.
+     */
+    private void failedOver(NodeFrame.Fail fail, ApiError error) {
+        failuresBeforeOutput.add(error);
+        everyFailureWasAuth &= fail.kind() == FailKind.AUTH;
+        everyFailureWasOverloaded &= fail.kind() == FailKind.OVERLOADED && fail.status() == 529;
+        if (triedNodes.size() < settings.maxAttempts()
+            && failover.next(triedNodes) instanceof NodeRegistry.Choice.Chosen chosen) {
+            LOG.info("request {}: node {} failed before answering ({}: {}); trying node {}", requestId,
+                node.displayName(), fail.kind().wireName(), fail.message(), chosen.node().displayName());
+            gatheredBody = null;
+            headStatus = 0;
+            headContentType = null;
+            node = chosen.node();
+            triedNodes.add(node);
+            node.dispatch(frame, this);
+            return;
+        }
+        failBeforeOutput(finalFailure());
+    }
+
+    /**
+     * What the consumer is told when no node could answer: the one node's own error when only
+     * one was tried; otherwise upstream_failed, except when every node failed on its upstream's
+     * credentials (provider_auth_failed) or every upstream was overloaded (529 passes through).
+     */
+    private ApiError finalFailure() {
+        ApiError last = failuresBeforeOutput.getLast();
+        int tried = failuresBeforeOutput.size();
+        if (tried == 1) {
+            return last;
+        }
+        if (everyFailureWasAuth) {
+            return ApiError.of(ErrorCode.PROVIDER_AUTH_FAILED, "All " + tried + " provider nodes tried for model '"
+                + request.model() + "' could not authenticate with their upstreams; retry shortly.");
+        }
+        if (everyFailureWasOverloaded) {
+            return ApiError.of(ErrorCode.UPSTREAM_OVERLOADED, "The upstreams of all " + tried + " provider nodes tried "
+                + "for model '" + request.model() + "' are overloaded; retry in "
+                + FailureMapping.OVERLOADED_RETRY_AFTER_SECONDS + " seconds.")
+                .withRetryAfter(FailureMapping.OVERLOADED_RETRY_AFTER_SECONDS);
+        }
+        return new ApiError(ErrorCode.UPSTREAM_FAILED, "All " + tried + " provider nodes tried for model '"
+            + request.model() + "' failed before answering; the last said: " + last.message(), null,
+            last.retryAfterSeconds());
     }
 
     private synchronized void deadlinePassed() {
@@ -298,7 +369,7 @@ final class RelayExchange implements NodeExchange {
         // Billable only if the consumer received answer bytes: a stream that began, or a whole answer.
         boolean delivered = streamSink != null ? eventsForwarded > 0 : "ok".equals(outcomeName);
         long nowNanos = System.nanoTime();
-        outcome.finished(usageMeter.billableUsage(), delivered, outcomeName, (nowNanos - startNanos) / 1_000_000,
+        outcome.finished(node, usageMeter.billableUsage(), delivered, outcomeName, (nowNanos - startNanos) / 1_000_000,
             firstChunkNanos == 0 ? null : (firstChunkNanos - startNanos) / 1_000_000);
         if (deadline != null) {
             deadline.cancel();
@@ -318,10 +389,20 @@ final class RelayExchange implements NodeExchange {
         return response.header("x-mercato-node", node.displayName());
     }
 
-    /** Told once, when the request ends: what it used, whether the consumer received any of it, how it went. */
+    /**
+     * Told once, when the request ends: the node it ended on, what it used, whether the consumer
+     * received any of it, how it went.
+     */
     @FunctionalInterface
     interface Outcome {
-        void finished(TokenUsage usage, boolean delivered, String outcome, long latencyMillis, Long firstByteMillis);
+        void finished(ConnectedNode node, TokenUsage usage, boolean delivered, String outcome, long latencyMillis,
+                      Long firstByteMillis);
+    }
+
+    /** Another node for the request, passing over those already tried (and taking its slot), or why there is none. */
+    @FunctionalInterface
+    interface Failover {
+        NodeRegistry.Choice next(Set<ConnectedNode> tried);
     }
 
     private static String header(Map<String, String> headers, String name) {

@@ -4,7 +4,13 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 
 /** Relay limits (application.yml: mercato.relay). */
 @ConfigurationProperties("mercato.relay")
-public record RelaySettings(long deadlineMillis, long maxBufferedBytes, int maxResponseBytes) {
+public record RelaySettings(long deadlineMillis, long maxBufferedBytes, int maxResponseBytes, int maxAttempts) {
+
+    public RelaySettings {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("mercato.relay.max-attempts must be at least 1, was " + maxAttempts);
+        }
+    }
 
     /** A single SSE event longer than this is forwarded unexamined instead of being held. */
     public static final int MAX_EVENT_CHARS = 1024 * 1024;
