@@ -5,6 +5,7 @@ import dev.mercato.protocol.FrameCodec;
 import dev.mercato.protocol.NodeFrame;
 import dev.mercato.protocol.NodeState;
 import dev.mercato.protocol.Schedule;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micronaut.websocket.WebSocketSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -34,10 +36,14 @@ public final class ConnectedNode {
     private final Schedule schedule;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ConcurrentHashMap<String, NodeExchange> exchangesById = new ConcurrentHashMap<>();
+    /** Shared with this node's earlier connections: reconnecting does not wipe its record. */
+    private final CircuitBreaker circuit;
     private volatile NodeState state;
     private volatile long lastHeardNanos = System.nanoTime();
 
-    ConnectedNode(NodeIdentity identity, WebSocketSession session, FrameCodec codec, NodeFrame.Hello hello) {
+    ConnectedNode(NodeIdentity identity, WebSocketSession session, FrameCodec codec, NodeFrame.Hello hello,
+                  CircuitBreaker circuit) {
+        this.circuit = circuit;
         this.identity = identity;
         this.session = session;
         this.codec = codec;
@@ -87,6 +93,42 @@ public final class ConnectedNode {
     /** Online by its own report and by its advertised schedule. */
     public boolean acceptsWorkAt(Instant now) {
         return state == NodeState.ONLINE && schedule.phaseAt(now).online();
+    }
+
+    /** Whether the node's circuit is open: it failed too often lately and is passed over until it half-opens. */
+    boolean circuitOpen() {
+        return circuit.getState() == CircuitBreaker.State.OPEN;
+    }
+
+    /**
+     * Whether the circuit lets one more request through now (always when closed; a few when
+     * half-open). A request let through must end in exactly one of {@link #attemptAnswered},
+     * {@link #attemptFailed} or {@link #attemptAbandoned}.
+     */
+    boolean circuitAdmits() {
+        return circuit.tryAcquirePermission();
+    }
+
+    /** The node began answering (or refused the consumer's own bad request, which is not its fault). */
+    public void attemptAnswered(long elapsedNanos) {
+        circuit.onSuccess(elapsedNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The node or its upstream failed the request before answering. */
+    public void attemptFailed(long elapsedNanos, String why) {
+        circuit.onError(elapsedNanos, TimeUnit.NANOSECONDS, new NodeFailed(why));
+    }
+
+    /** The request ended for a reason that says nothing of the node (the consumer left, the gateway failed). */
+    public void attemptAbandoned() {
+        circuit.releasePermission();
+    }
+
+    /** What a circuit breaker records for a failure: the reason, without a stack trace. */
+    private static final class NodeFailed extends RuntimeException {
+        NodeFailed(String why) {
+            super(why, null, false, false);
+        }
     }
 
     /** Takes one of the node's slots if it has one free. */

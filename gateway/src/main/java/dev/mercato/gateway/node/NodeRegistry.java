@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,9 +22,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The live nodes of this gateway instance and the choice of a node for a request. Strategy:
- * among nodes that serve the model, accept work now and have a free slot, take the one with
- * the lowest load relative to its cap; ties are broken at random so equal nodes share the load
- * instead of one node taking every burst.
+ * among nodes that serve the model, accept work now, whose circuit admits the call and that
+ * have a free slot, take the one with the lowest load relative to its cap; ties are broken at
+ * random so equal nodes share the load instead of one node taking every burst.
  */
 @Singleton
 @Context
@@ -37,13 +38,15 @@ public class NodeRegistry {
     static final int ALL_BUSY_RETRY_AFTER_SECONDS = 2;
 
     private final Clock clock;
+    private final NodeCircuits circuits;
     private final ConcurrentHashMap<String, ConnectedNode> nodesByName = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, KnownModel> knownModelsById = new ConcurrentHashMap<>();
     /** model id → nodes serving it; rebuilt on every (rare) connect or disconnect, read lock-free. */
     private volatile Map<String, List<ConnectedNode>> nodesByModel = Map.of();
 
-    public NodeRegistry(Clock clock, NodeDirectory directory) {
+    public NodeRegistry(Clock clock, NodeDirectory directory, NodeCircuits circuits) {
         this.clock = clock;
+        this.circuits = circuits;
         for (KnownModel model : directory.knownModels()) {
             knownModelsById.put(model.id(), model);
         }
@@ -108,18 +111,24 @@ public class NodeRegistry {
                 .withRetryAfter(NO_PROVIDERS_RETRY_AFTER_SECONDS));
         }
         Instant now = clock.instant();
+        Set<ConnectedNode> notAdmitted = new HashSet<>(); // half-open circuits with no trial call left
         while (true) {
             ConnectedNode best = null;
             double bestLoad = Double.MAX_VALUE;
             int ties = 0;
             boolean anyAwake = false;
+            boolean anyAtCap = false;
             for (ConnectedNode node : candidates) {
                 if (!node.acceptsWorkAt(now)) {
                     continue;
                 }
                 anyAwake = true;
+                if (node.circuitOpen() || notAdmitted.contains(node)) {
+                    continue;
+                }
                 int inFlight = node.inFlight();
                 if (inFlight >= node.maxConcurrency()) {
+                    anyAtCap = true;
                     continue;
                 }
                 double load = (double) inFlight / node.maxConcurrency();
@@ -132,13 +141,27 @@ public class NodeRegistry {
                 }
             }
             if (best == null) {
-                return new Choice.None(anyAwake ? allBusy(modelId, candidates.size()) : allResting(modelId, candidates, now));
+                if (!anyAwake) {
+                    return new Choice.None(allResting(modelId, candidates, now));
+                }
+                return new Choice.None(anyAtCap ? allBusy(modelId, candidates.size()) : allFailing(modelId));
             }
-            if (best.tryAcquireSlot()) {
-                return new Choice.Chosen(best);
+            if (!best.tryAcquireSlot()) {
+                continue; // another request took the last slot between our look and our take; look again
             }
-            // Another request took the last slot between our look and our take; look again.
+            if (!best.circuitAdmits()) {
+                best.releaseUnusedSlot();
+                notAdmitted.add(best);
+                continue;
+            }
+            return new Choice.Chosen(best);
         }
+    }
+
+    private ApiError allFailing(String modelId) {
+        int retryAfter = circuits.openSeconds();
+        return ApiError.of(ErrorCode.UPSTREAM_FAILED, "Every provider node serving model '" + modelId
+            + "' has been failing and is paused; retry in " + retryAfter + " seconds.").withRetryAfter(retryAfter);
     }
 
     private static ApiError allBusy(String modelId, int nodeCount) {

@@ -71,6 +71,9 @@ final class RelayExchange implements NodeExchange {
     private boolean everyFailureWasAuth = true;
     private boolean everyFailureWasOverloaded = true;
     private NodeFrame.Request frame;
+    /** The current node's attempt, until its circuit breaker has been told how it went. */
+    private boolean attemptOpen;
+    private long attemptStartNanos;
     private Sinks.Many<byte[]> streamSink;
     private SseEventSplitter splitter;
     private StringBuilder gatheredBody;
@@ -104,8 +107,7 @@ final class RelayExchange implements NodeExchange {
         synchronized (this) {
             this.frame = frame;
             deadline = timer.newTimeout(t -> deadlinePassed(), settings.deadlineMillis(), TimeUnit.MILLISECONDS);
-            triedNodes.add(node);
-            first = node;
+            first = beginAttempt(node);
         }
         if (consumerChannel != null) {
             consumerChannel.closeFuture().addListener(onConsumerGone);
@@ -119,6 +121,7 @@ final class RelayExchange implements NodeExchange {
         if (finished) {
             return;
         }
+        attemptAnswered();
         headStatus = head.status();
         headContentType = head.headers() == null ? null : header(head.headers(), "content-type");
         if (request.stream()) {
@@ -183,6 +186,7 @@ final class RelayExchange implements NodeExchange {
                 .contentType(headContentType == null ? MediaType.APPLICATION_JSON : headContentType)
                 .body(body.getBytes(StandardCharsets.UTF_8)));
         } else {
+            attemptFailed("ended the request without answering");
             failBeforeOutput(ApiError.of(ErrorCode.UPSTREAM_FAILED,
                 "The provider node " + node.displayName() + " ended the request without answering."));
         }
@@ -197,8 +201,16 @@ final class RelayExchange implements NodeExchange {
         if (streamSink != null) {
             failMidStream(error);
         } else if (!FailureMapping.triesAnotherNode(fail)) {
-            failBeforeOutput(error); // the consumer's own request was refused: another node would refuse it too
+            // The consumer's own request was refused (another node would refuse it too), or the gateway
+            // cancelled it: neither says the node is failing.
+            if (fail.kind() == FailKind.CANCELLED) {
+                attemptAbandoned();
+            } else {
+                attemptAnswered();
+            }
+            failBeforeOutput(error);
         } else {
+            attemptFailed(fail.kind().wireName() + ": " + fail.message());
             failedOver(fail, error);
         }
     }
@@ -218,12 +230,40 @@ final class RelayExchange implements NodeExchange {
             gatheredBody = null;
             headStatus = 0;
             headContentType = null;
-            node = chosen.node();
-            triedNodes.add(node);
-            node.dispatch(frame, this);
+            beginAttempt(chosen.node()).dispatch(frame, this);
             return;
         }
         failBeforeOutput(finalFailure());
+    }
+
+    /** Makes {@code next} the node serving the request; the caller dispatches to it. */
+    private ConnectedNode beginAttempt(ConnectedNode next) {
+        node = next;
+        triedNodes.add(next);
+        attemptOpen = true;
+        attemptStartNanos = System.nanoTime();
+        return next;
+    }
+
+    private void attemptAnswered() {
+        if (attemptOpen) {
+            attemptOpen = false;
+            node.attemptAnswered(System.nanoTime() - attemptStartNanos);
+        }
+    }
+
+    private void attemptFailed(String why) {
+        if (attemptOpen) {
+            attemptOpen = false;
+            node.attemptFailed(System.nanoTime() - attemptStartNanos, why);
+        }
+    }
+
+    private void attemptAbandoned() {
+        if (attemptOpen) {
+            attemptOpen = false;
+            node.attemptAbandoned();
+        }
     }
 
     /**
@@ -257,6 +297,7 @@ final class RelayExchange implements NodeExchange {
             return;
         }
         node.cancel(requestId, "deadline");
+        attemptFailed("no answer within the deadline");
         ApiError error = ApiError.of(ErrorCode.UPSTREAM_TIMEOUT, "The request did not complete within the deadline of "
             + settings.deadlineMillis() / 1000 + " seconds.");
         if (streamSink != null) {
@@ -366,6 +407,7 @@ final class RelayExchange implements NodeExchange {
 
     private void finish(String outcomeName) {
         finished = true;
+        attemptAbandoned(); // the consumer left, or the gateway failed: nothing learned of the node
         // Billable only if the consumer received answer bytes: a stream that began, or a whole answer.
         boolean delivered = streamSink != null ? eventsForwarded > 0 : "ok".equals(outcomeName);
         long nowNanos = System.nanoTime();
