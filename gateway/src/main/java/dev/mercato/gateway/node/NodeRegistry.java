@@ -3,6 +3,7 @@ package dev.mercato.gateway.node;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,17 +94,24 @@ public class NodeRegistry {
      * serve: nobody serving it is connected, all of them rest, or all of them are full.
      */
     public Choice choose(String modelId) {
-        return choose(modelId, Set.of());
+        return choose(modelId, Set.of(), null);
     }
 
     /**
-     * As {@link #choose(String)}, passing over the nodes already tried for this request: a
-     * request that failed on a node is never sent to it again.
+     * As {@link #choose(String)}, passing over the nodes already tried for this request (a
+     * request that failed on a node is never sent to it again) and, for a request pinned to an
+     * operator, every node of other operators.
      */
-    public Choice choose(String modelId, Set<ConnectedNode> excluded) {
+    public Choice choose(String modelId, Set<ConnectedNode> excluded, @Nullable String pinnedOperator) {
         List<ConnectedNode> candidates = nodesByModel.getOrDefault(modelId, List.of());
-        if (!excluded.isEmpty()) {
-            candidates = candidates.stream().filter(node -> !excluded.contains(node)).toList();
+        if (!excluded.isEmpty() || pinnedOperator != null) {
+            candidates = candidates.stream().filter(node -> !excluded.contains(node)
+                && (pinnedOperator == null || node.identity().operatorName().equals(pinnedOperator))).toList();
+        }
+        if (candidates.isEmpty() && pinnedOperator != null) {
+            return new Choice.None(ApiError.of(ErrorCode.NO_PROVIDERS_ONLINE, "No node of operator '" + pinnedOperator
+                + "' serving model '" + modelId + "' is online right now; try again in a few minutes, or drop the '"
+                + pinnedOperator + "/' prefix to be served by any operator.").withRetryAfter(NO_PROVIDERS_RETRY_AFTER_SECONDS));
         }
         if (candidates.isEmpty()) {
             return new Choice.None(ApiError.of(ErrorCode.NO_PROVIDERS_ONLINE,

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
@@ -66,7 +67,10 @@ public final class Relay {
     /** @throws ApiError.Exception when the request is refused before any node is involved */
     public CompletableFuture<MutableHttpResponse<?>> relay(ApiRoute route, ApiKey key, HttpRequest<?> httpRequest,
                                                             byte[] body, String requestId) {
-        ParsedRequest request = parser.parse(route, body);
+        ParsedRequest parsed = parser.parse(route, body);
+        Pin pin = pinOf(parsed.model());
+        ParsedRequest request = pin == null ? parsed : parser.withModel(parsed, pin.model());
+        String pinnedOperator = pin == null ? null : pin.operator();
         admission.checkModel(key, request.model());
         KnownModel model = registry.knownModel(request.model());
         if (model == null) {
@@ -83,7 +87,7 @@ public final class Relay {
             // Counting tokens is free: it takes a request and a slot of the key, and no money.
             return admission.admit(key, 0).thenCompose(admitted -> {
                 try {
-                    return dispatch(request, key, httpRequest, requestId, null, admitted);
+                    return dispatch(request, pinnedOperator, key, httpRequest, requestId, null, admitted);
                 } catch (RuntimeException refused) {
                     admitted.abandon();
                     throw refused;
@@ -100,7 +104,7 @@ public final class Relay {
                 })
                 .thenCompose(hold -> {
                     try {
-                        return dispatch(request, key, httpRequest, requestId, hold, admitted);
+                        return dispatch(request, pinnedOperator, key, httpRequest, requestId, hold, admitted);
                     } catch (RuntimeException refused) {
                         // no node took it: nothing was forwarded, nothing is charged
                         billing.release(hold);
@@ -110,10 +114,10 @@ public final class Relay {
                 }));
     }
 
-    private CompletableFuture<MutableHttpResponse<?>> dispatch(ParsedRequest request, ApiKey key,
+    private CompletableFuture<MutableHttpResponse<?>> dispatch(ParsedRequest request, String pinnedOperator, ApiKey key,
                                                                HttpRequest<?> httpRequest, String requestId, Hold hold,
                                                                Admitted admitted) {
-        NodeRegistry.Choice choice = registry.choose(request.model());
+        NodeRegistry.Choice choice = registry.choose(request.model(), Set.of(), pinnedOperator);
         return switch (choice) {
             case NodeRegistry.Choice.None none -> throw new ApiError.Exception(none.error());
             case NodeRegistry.Choice.Chosen chosen -> {
@@ -121,7 +125,8 @@ public final class Relay {
                     request.route().path(), request.model(), forwardedHeaders(httpRequest), request.upstreamBody(),
                     System.currentTimeMillis() + settings.deadlineMillis());
                 RelayExchange exchange = new RelayExchange(request, requestId, chosen.node(),
-                    tried -> registry.choose(request.model(), tried), settings, jsonMapper, channelOf(httpRequest), hold,
+                    tried -> registry.choose(request.model(), tried, pinnedOperator), settings, jsonMapper,
+                    channelOf(httpRequest), hold,
                     (servedBy, usage, delivered, outcome, latencyMillis, firstByteMillis) -> {
                         // The operator of the node the request ended on is paid; a node that failed over earns nothing.
                         long operatorId = servedBy.identity().operatorId();
@@ -138,6 +143,22 @@ public final class Relay {
                 yield exchange.start(frame, timer);
             }
         };
+    }
+
+    /**
+     * A model named {@code <operator>/<model>} pins the request to that operator's nodes: it is
+     * never failed over to another operator. A name that is itself a known model (some model
+     * ids hold a slash) is never read as a pin.
+     */
+    private Pin pinOf(String model) {
+        int slash = model.indexOf('/');
+        if (slash <= 0 || registry.knownModel(model) != null || registry.knownModel(model.substring(slash + 1)) == null) {
+            return null;
+        }
+        return new Pin(model.substring(0, slash), model.substring(slash + 1));
+    }
+
+    private record Pin(String operator, String model) {
     }
 
     /** Every token the request made the upstream read or write: what a tokens-per-minute limit counts. */

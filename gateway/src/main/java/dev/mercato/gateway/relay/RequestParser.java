@@ -90,6 +90,20 @@ public final class RequestParser {
         return new ParsedRequest(route, model, stream, true, maxOutputTokens, text);
     }
 
+    /** The same request for another model name: the upstream body names it instead (a pinned request's bare model). */
+    public ParsedRequest withModel(ParsedRequest request, String model) {
+        try {
+            JsonNode root = jsonMapper.readValue(request.upstreamBody(), JsonNode.class);
+            Map<String, JsonNode> fields = new LinkedHashMap<>();
+            root.entries().forEach(entry -> fields.put(entry.getKey(), entry.getValue()));
+            fields.put("model", JsonNode.createStringNode(model));
+            return new ParsedRequest(request.route(), model, request.stream(), request.consumerWantsUsageChunk(),
+                request.maxOutputTokens(), jsonMapper.writeValueAsString(JsonNode.createObjectNode(fields)));
+        } catch (IOException e) {
+            throw new IllegalStateException("re-encoding a body that was parsed once cannot fail", e);
+        }
+    }
+
     private String withUsageRequested(JsonNode root, JsonNode options) {
         Map<String, JsonNode> optionFields = new LinkedHashMap<>();
         if (options != null && options.isObject()) {

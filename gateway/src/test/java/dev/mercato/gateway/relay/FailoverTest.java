@@ -68,6 +68,36 @@ class FailoverTest {
         return connected;
     }
 
+    @Test
+    void aModelPrefixedWithAnOperatorIsServedOnlyByThatOperatorAndNeverFailedOverElsewhere() throws Exception {
+        String model = "failover-" + MODEL_SEQUENCE.incrementAndGet();
+        List<FakeNode> pair = connectNodes(model, 2); // operators op0 and op1
+        FakeNode op1 = pair.get(1);
+        for (int i = 0; i < 4; i++) {
+            CompletableFuture<HttpResponse<String>> pending = chat("op1/" + model);
+            NodeFrame.Request request = op1.expect(NodeFrame.Request.class, WAIT);
+            assertEquals(model, request.model());
+            assertTrue(request.body().contains("\"model\":\"" + model + "\""), "the upstream sees the bare model: "
+                + request.body());
+            answer(op1, request);
+            assertEquals(op1.welcomedAs(), pending.get().headers().firstValue("x-mercato-node").orElseThrow());
+        }
+        assertFalse(pair.get(0).poll(QUIET) instanceof NodeFrame.Request, "op0 never saw a request pinned to op1");
+
+        CompletableFuture<HttpResponse<String>> failing = chat("op1/" + model);
+        NodeFrame.Request request = op1.expect(NodeFrame.Request.class, WAIT);
+        op1.send(new NodeFrame.Fail(request.id(), FailKind.UPSTREAM_ERROR, 500, "boom", true, null));
+        HttpResponse<String> failed = failing.get();
+        assertEquals(502, failed.statusCode());
+        assertEquals("upstream_failed", error(failed).get("code"));
+        assertFalse(pair.get(0).poll(QUIET) instanceof NodeFrame.Request, "a pinned request is not failed over");
+
+        HttpResponse<String> nobody = chat("op7/" + model).get();
+        assertEquals(503, nobody.statusCode());
+        assertEquals("No node of operator 'op7' serving model '" + model + "' is online right now; try again in a few "
+            + "minutes, or drop the 'op7/' prefix to be served by any operator.", error(nobody).get("message"));
+    }
+
     private CompletableFuture<HttpResponse<String>> chat(String model) {
         String body = "{\"model\":\"" + model + "\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         return http.sendAsync(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/v1/chat/completions"))
