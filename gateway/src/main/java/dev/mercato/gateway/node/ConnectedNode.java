@@ -39,6 +39,8 @@ public final class ConnectedNode {
     /** Shared with this node's earlier connections: reconnecting does not wipe its record. */
     private final CircuitBreaker circuit;
     private volatile NodeState state;
+    /** Told whenever a slot frees, so a request waiting for one can take it. */
+    private volatile Runnable slotFreedListener = () -> { };
     private volatile long lastHeardNanos = System.nanoTime();
 
     ConnectedNode(NodeIdentity identity, WebSocketSession session, FrameCodec codec, NodeFrame.Hello hello,
@@ -147,6 +149,11 @@ public final class ConnectedNode {
     /** Gives back a slot taken by {@link #tryAcquireSlot} that was never used for a request. */
     void releaseUnusedSlot() {
         inFlight.decrementAndGet();
+        slotFreedListener.run();
+    }
+
+    void onSlotFreed(Runnable listener) {
+        this.slotFreedListener = listener;
     }
 
     /** Sends a request on a slot already taken; its frames go to {@code exchange} until it ends. */
@@ -225,6 +232,7 @@ public final class ConnectedNode {
         NodeExchange exchange = exchangesById.remove(requestId);
         if (exchange != null) {
             inFlight.decrementAndGet();
+            slotFreedListener.run();
         }
         return exchange;
     }

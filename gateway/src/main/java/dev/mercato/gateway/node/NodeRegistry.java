@@ -3,6 +3,10 @@ package dev.mercato.gateway.node;
 import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
 import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.scheduling.TaskExecutors;
+import io.netty.util.HashedWheelTimer;
+import jakarta.inject.Named;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -18,7 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -40,14 +49,28 @@ public class NodeRegistry {
 
     private final Clock clock;
     private final NodeCircuits circuits;
+    private final HashedWheelTimer timer;
+    private final ExecutorService wakeExecutor;
+    private final long busyWaitMillis;
+    private final int maxWaiting;
+    /** Requests waiting for a slot, per model, oldest first; at most max-waiting in all. */
+    private final ConcurrentHashMap<String, ConcurrentLinkedQueue<Waiter>> waitersByModel = new ConcurrentHashMap<>();
+    private final AtomicInteger waiting = new AtomicInteger();
     private final ConcurrentHashMap<String, ConnectedNode> nodesByName = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, KnownModel> knownModelsById = new ConcurrentHashMap<>();
     /** model id → nodes serving it; rebuilt on every (rare) connect or disconnect, read lock-free. */
     private volatile Map<String, List<ConnectedNode>> nodesByModel = Map.of();
 
-    public NodeRegistry(Clock clock, NodeDirectory directory, NodeCircuits circuits) {
+    public NodeRegistry(Clock clock, NodeDirectory directory, NodeCircuits circuits, HashedWheelTimer timer,
+                        @Named(TaskExecutors.BLOCKING) ExecutorService wakeExecutor,
+                        @Value("${mercato.relay.busy-wait-millis:3000}") long busyWaitMillis,
+                        @Value("${mercato.relay.max-waiting:1000}") int maxWaiting) {
         this.clock = clock;
         this.circuits = circuits;
+        this.timer = timer;
+        this.wakeExecutor = wakeExecutor;
+        this.busyWaitMillis = busyWaitMillis;
+        this.maxWaiting = maxWaiting;
         for (KnownModel model : directory.knownModels()) {
             knownModelsById.put(model.id(), model);
         }
@@ -55,6 +78,7 @@ public class NodeRegistry {
 
     /** Adds a node; a node that reconnects replaces its stale connection, whose requests then fail over. */
     void register(ConnectedNode node) {
+        node.onSlotFreed(() -> slotFreed(node));
         ConnectedNode previous = nodesByName.put(node.displayName(), node);
         if (previous != null) {
             LOG.info("node {} reconnected; closing its previous connection", node.displayName());
@@ -62,6 +86,7 @@ public class NodeRegistry {
             previous.disconnect();
         }
         rebuildIndex();
+        slotFreed(node); // a node that arrives is as good as a freed slot to whoever waits
     }
 
     void unregister(ConnectedNode node) {
@@ -163,6 +188,94 @@ public class NodeRegistry {
                 continue;
             }
             return new Choice.Chosen(best);
+        }
+    }
+
+    /**
+     * As {@link #choose(String, Set, String)}, except that when every node is at its cap the
+     * request waits up to {@code mercato.relay.busy-wait-millis} for a slot to free, first come
+     * first served, before {@code all_providers_busy}. At most {@code mercato.relay.max-waiting}
+     * requests wait at once; beyond that the refusal is immediate.
+     */
+    public CompletableFuture<Choice> chooseOrWait(String modelId, @Nullable String pinnedOperator) {
+        Choice choice = choose(modelId, Set.of(), pinnedOperator);
+        if (busyWaitMillis <= 0 || !(choice instanceof Choice.None none)
+            || none.error().code() != ErrorCode.ALL_PROVIDERS_BUSY) {
+            return CompletableFuture.completedFuture(choice);
+        }
+        if (waiting.incrementAndGet() > maxWaiting) {
+            waiting.decrementAndGet();
+            return CompletableFuture.completedFuture(choice);
+        }
+        Waiter waiter = new Waiter(modelId, pinnedOperator);
+        waitersByModel.computeIfAbsent(modelId, id -> new ConcurrentLinkedQueue<>()).add(waiter);
+        timer.newTimeout(timeout -> wakeExecutor.execute(() -> waiter.settle(true)), busyWaitMillis,
+            TimeUnit.MILLISECONDS);
+        wake(modelId); // a slot may have freed between the look above and joining the queue
+        return waiter.answer;
+    }
+
+    /** A slot of the node freed: wake whoever waits for one of its models (off the caller's thread and locks). */
+    private void slotFreed(ConnectedNode node) {
+        if (waiting.get() == 0) {
+            return;
+        }
+        for (String modelId : node.models().keySet()) {
+            ConcurrentLinkedQueue<Waiter> queue = waitersByModel.get(modelId);
+            if (queue != null && !queue.isEmpty()) {
+                wakeExecutor.execute(() -> wake(modelId));
+            }
+        }
+    }
+
+    /** Serves the model's waiters in order while nodes have slots; stops at the first that still finds none. */
+    private void wake(String modelId) {
+        ConcurrentLinkedQueue<Waiter> queue = waitersByModel.get(modelId);
+        if (queue == null) {
+            return;
+        }
+        for (Waiter waiter = queue.peek(); waiter != null; waiter = queue.peek()) {
+            if (!waiter.settle(false) && !waiter.isDone()) {
+                return;
+            }
+        }
+    }
+
+    /** A request waiting for a slot; answered once, by a freed slot or by its wait running out. */
+    private final class Waiter {
+        private final String modelId;
+        private final String pinnedOperator;
+        private final CompletableFuture<Choice> answer = new CompletableFuture<>();
+
+        Waiter(String modelId, String pinnedOperator) {
+            this.modelId = modelId;
+            this.pinnedOperator = pinnedOperator;
+        }
+
+        boolean isDone() {
+            return answer.isDone();
+        }
+
+        /**
+         * Looks for a node once more; answers when one is found, or with the refusal when the wait
+         * is over. Returns whether this call answered. Synchronized so a slot is never taken for a
+         * waiter that was already answered.
+         */
+        synchronized boolean settle(boolean waitIsOver) {
+            if (answer.isDone()) {
+                return false;
+            }
+            Choice choice = choose(modelId, Set.of(), pinnedOperator);
+            if (choice instanceof Choice.None && !waitIsOver) {
+                return false;
+            }
+            ConcurrentLinkedQueue<Waiter> queue = waitersByModel.get(modelId);
+            if (queue != null) {
+                queue.remove(this);
+            }
+            waiting.decrementAndGet();
+            answer.complete(choice);
+            return true;
         }
     }
 

@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
@@ -85,14 +84,8 @@ public final class Relay {
         }
         if (route == ApiRoute.COUNT_TOKENS) {
             // Counting tokens is free: it takes a request and a slot of the key, and no money.
-            return admission.admit(key, 0).thenCompose(admitted -> {
-                try {
-                    return dispatch(request, pinnedOperator, key, httpRequest, requestId, null, admitted);
-                } catch (RuntimeException refused) {
-                    admitted.abandon();
-                    throw refused;
-                }
-            });
+            return admission.admit(key, 0).thenCompose(admitted ->
+                dispatch(request, pinnedOperator, key, httpRequest, requestId, null, admitted));
         }
         Billing.Quote quote = billing.quote(request.model(), body.length, request.maxOutputTokens());
         return admission.admit(key, quote.maxCostNano()).thenCompose(admitted ->
@@ -102,24 +95,21 @@ public final class Relay {
                         admitted.abandon();
                     }
                 })
-                .thenCompose(hold -> {
-                    try {
-                        return dispatch(request, pinnedOperator, key, httpRequest, requestId, hold, admitted);
-                    } catch (RuntimeException refused) {
-                        // no node took it: nothing was forwarded, nothing is charged
-                        billing.release(hold);
-                        admitted.abandon();
-                        throw refused;
-                    }
-                }));
+                .thenCompose(hold -> dispatch(request, pinnedOperator, key, httpRequest, requestId, hold, admitted)));
     }
 
     private CompletableFuture<MutableHttpResponse<?>> dispatch(ParsedRequest request, String pinnedOperator, ApiKey key,
                                                                HttpRequest<?> httpRequest, String requestId, Hold hold,
                                                                Admitted admitted) {
-        NodeRegistry.Choice choice = registry.choose(request.model(), Set.of(), pinnedOperator);
-        return switch (choice) {
-            case NodeRegistry.Choice.None none -> throw new ApiError.Exception(none.error());
+        return registry.chooseOrWait(request.model(), pinnedOperator).thenCompose(choice -> switch (choice) {
+            case NodeRegistry.Choice.None none -> {
+                // No node took it: nothing was forwarded, nothing is charged.
+                if (hold != null) {
+                    billing.release(hold);
+                }
+                admitted.abandon();
+                throw new ApiError.Exception(none.error());
+            }
             case NodeRegistry.Choice.Chosen chosen -> {
                 NodeFrame.Request frame = new NodeFrame.Request(requestId, request.route().upstreamProtocol(),
                     request.route().path(), request.model(), forwardedHeaders(httpRequest), request.upstreamBody(),
@@ -142,7 +132,7 @@ public final class Relay {
                     });
                 yield exchange.start(frame, timer);
             }
-        };
+        });
     }
 
     /**
