@@ -41,7 +41,8 @@ class FailoverTest {
 
     @BeforeAll
     static void start() {
-        market = Marketplace.start(Map.of());
+        // Without stickiness every request picks between the two nodes afresh, so the broken one is met.
+        market = Marketplace.start(Map.of("mercato.relay.sticky-seconds", 0));
         List<ModelConfig> models = List.of(new ModelConfig(MODEL, Protocol.OPENAI, null, null));
         broken = market.startAgent("broken-op", SimulatorSettings.defaults().withFailures(1.0, "server_error"), 4, models);
         healthy = market.startAgent("healthy-op", SimulatorSettings.defaults(), 4, models);

@@ -128,6 +128,16 @@ public class NodeRegistry {
      * operator, every node of other operators.
      */
     public Choice choose(String modelId, Set<ConnectedNode> excluded, @Nullable String pinnedOperator) {
+        return choose(modelId, excluded, pinnedOperator, null);
+    }
+
+    /**
+     * As {@link #choose(String, Set, String)}, going back to {@code preferredNode} (the node that
+     * last served this conversation) when it is awake, its circuit closed and a slot free; the
+     * usual choice otherwise, so a busy or failing node never holds a conversation back.
+     */
+    public Choice choose(String modelId, Set<ConnectedNode> excluded, @Nullable String pinnedOperator,
+                         @Nullable String preferredNode) {
         List<ConnectedNode> candidates = nodesByModel.getOrDefault(modelId, List.of());
         if (!excluded.isEmpty() || pinnedOperator != null) {
             candidates = candidates.stream().filter(node -> !excluded.contains(node)
@@ -144,6 +154,17 @@ public class NodeRegistry {
                 .withRetryAfter(NO_PROVIDERS_RETRY_AFTER_SECONDS));
         }
         Instant now = clock.instant();
+        if (preferredNode != null) {
+            for (ConnectedNode node : candidates) {
+                if (node.displayName().equals(preferredNode) && node.acceptsWorkAt(now) && !node.circuitOpen()
+                    && node.tryAcquireSlot()) {
+                    if (node.circuitAdmits()) {
+                        return new Choice.Chosen(node);
+                    }
+                    node.releaseUnusedSlot();
+                }
+            }
+        }
         Set<ConnectedNode> notAdmitted = new HashSet<>(); // half-open circuits with no trial call left
         while (true) {
             ConnectedNode best = null;
@@ -197,8 +218,9 @@ public class NodeRegistry {
      * first served, before {@code all_providers_busy}. At most {@code mercato.relay.max-waiting}
      * requests wait at once; beyond that the refusal is immediate.
      */
-    public CompletableFuture<Choice> chooseOrWait(String modelId, @Nullable String pinnedOperator) {
-        Choice choice = choose(modelId, Set.of(), pinnedOperator);
+    public CompletableFuture<Choice> chooseOrWait(String modelId, @Nullable String pinnedOperator,
+                                                  @Nullable String preferredNode) {
+        Choice choice = choose(modelId, Set.of(), pinnedOperator, preferredNode);
         if (busyWaitMillis <= 0 || !(choice instanceof Choice.None none)
             || none.error().code() != ErrorCode.ALL_PROVIDERS_BUSY) {
             return CompletableFuture.completedFuture(choice);

@@ -50,10 +50,13 @@ public final class Relay {
     private final Billing billing;
     private final UsageRecorder usageRecorder;
     private final Admission admission;
+    private final StickyRoutes stickyRoutes;
 
     public Relay(NodeRegistry registry, RequestParser parser, RelaySettings settings, JsonMapper jsonMapper,
-                 HashedWheelTimer timer, Billing billing, UsageRecorder usageRecorder, Admission admission) {
+                 HashedWheelTimer timer, Billing billing, UsageRecorder usageRecorder, Admission admission,
+                 StickyRoutes stickyRoutes) {
         this.admission = admission;
+        this.stickyRoutes = stickyRoutes;
         this.billing = billing;
         this.usageRecorder = usageRecorder;
         this.registry = registry;
@@ -101,38 +104,43 @@ public final class Relay {
     private CompletableFuture<MutableHttpResponse<?>> dispatch(ParsedRequest request, String pinnedOperator, ApiKey key,
                                                                HttpRequest<?> httpRequest, String requestId, Hold hold,
                                                                Admitted admitted) {
-        return registry.chooseOrWait(request.model(), pinnedOperator).thenCompose(choice -> switch (choice) {
-            case NodeRegistry.Choice.None none -> {
-                // No node took it: nothing was forwarded, nothing is charged.
-                if (hold != null) {
-                    billing.release(hold);
+        String conversation = stickyRoutes.conversation(key.id(), request);
+        return registry.chooseOrWait(request.model(), pinnedOperator, stickyRoutes.preferredNode(conversation))
+            .thenCompose(choice -> switch (choice) {
+                case NodeRegistry.Choice.None none -> {
+                    // No node took it: nothing was forwarded, nothing is charged.
+                    if (hold != null) {
+                        billing.release(hold);
+                    }
+                    admitted.abandon();
+                    throw new ApiError.Exception(none.error());
                 }
-                admitted.abandon();
-                throw new ApiError.Exception(none.error());
-            }
-            case NodeRegistry.Choice.Chosen chosen -> {
-                NodeFrame.Request frame = new NodeFrame.Request(requestId, request.route().upstreamProtocol(),
-                    request.route().path(), request.model(), forwardedHeaders(httpRequest), request.upstreamBody(),
-                    System.currentTimeMillis() + settings.deadlineMillis());
-                RelayExchange exchange = new RelayExchange(request, requestId, chosen.node(),
-                    tried -> registry.choose(request.model(), tried, pinnedOperator), settings, jsonMapper,
-                    channelOf(httpRequest), hold,
-                    (servedBy, usage, delivered, outcome, latencyMillis, firstByteMillis) -> {
-                        // The operator of the node the request ended on is paid; a node that failed over earns nothing.
-                        long operatorId = servedBy.identity().operatorId();
-                        admitted.ended(tokensOf(usage));
-                        CompletableFuture<Long> charged = hold == null ? CompletableFuture.completedFuture(0L)
-                            : delivered ? billing.settle(hold, usage, operatorId) : billing.release(hold);
-                        // A settle that failed leaves the hold to the sweeper, which voids it: nothing charged.
-                        charged.whenComplete((costNano, failure) -> admitted.charged(failure == null ? costNano : 0));
-                        charged.thenAccept(costNano -> usageRecorder.record(new UsageRecord(null, requestId,
-                            key.accountId(), key.id(), request.model(), servedBy.displayName(), operatorId,
-                            usage.inputTokens(), usage.outputTokens(), usage.cacheWriteTokens(), usage.cacheReadTokens(),
-                            usage.reasoningTokens(), costNano, outcome, latencyMillis, firstByteMillis, null)));
-                    });
-                yield exchange.start(frame, timer);
-            }
-        });
+                case NodeRegistry.Choice.Chosen chosen -> {
+                    NodeFrame.Request frame = new NodeFrame.Request(requestId, request.route().upstreamProtocol(),
+                        request.route().path(), request.model(), forwardedHeaders(httpRequest), request.upstreamBody(),
+                        System.currentTimeMillis() + settings.deadlineMillis());
+                    RelayExchange exchange = new RelayExchange(request, requestId, chosen.node(),
+                        tried -> registry.choose(request.model(), tried, pinnedOperator), settings, jsonMapper,
+                        channelOf(httpRequest), hold,
+                        (servedBy, usage, delivered, outcome, latencyMillis, firstByteMillis) -> {
+                            // The operator of the node the request ended on is paid; a node that failed over earns nothing.
+                            long operatorId = servedBy.identity().operatorId();
+                            admitted.ended(tokensOf(usage));
+                            if (delivered) {
+                                stickyRoutes.remember(conversation, servedBy.displayName());
+                            }
+                            CompletableFuture<Long> charged = hold == null ? CompletableFuture.completedFuture(0L)
+                                : delivered ? billing.settle(hold, usage, operatorId) : billing.release(hold);
+                            // A settle that failed leaves the hold to the sweeper, which voids it: nothing charged.
+                            charged.whenComplete((costNano, failure) -> admitted.charged(failure == null ? costNano : 0));
+                            charged.thenAccept(costNano -> usageRecorder.record(new UsageRecord(null, requestId,
+                                key.accountId(), key.id(), request.model(), servedBy.displayName(), operatorId,
+                                usage.inputTokens(), usage.outputTokens(), usage.cacheWriteTokens(), usage.cacheReadTokens(),
+                                usage.reasoningTokens(), costNano, outcome, latencyMillis, firstByteMillis, null)));
+                        });
+                    yield exchange.start(frame, timer);
+                }
+            });
     }
 
     /**

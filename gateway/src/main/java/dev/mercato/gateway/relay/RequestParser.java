@@ -85,9 +85,9 @@ public final class RequestParser {
             if (!wantsUsage) {
                 text = withUsageRequested(root, options);
             }
-            return new ParsedRequest(route, model, true, wantsUsage, maxOutputTokens, text);
+            return new ParsedRequest(route, model, true, wantsUsage, maxOutputTokens, text, conversationHint(root));
         }
-        return new ParsedRequest(route, model, stream, true, maxOutputTokens, text);
+        return new ParsedRequest(route, model, stream, true, maxOutputTokens, text, conversationHint(root));
     }
 
     /** The same request for another model name: the upstream body names it instead (a pinned request's bare model). */
@@ -98,10 +98,28 @@ public final class RequestParser {
             root.entries().forEach(entry -> fields.put(entry.getKey(), entry.getValue()));
             fields.put("model", JsonNode.createStringNode(model));
             return new ParsedRequest(request.route(), model, request.stream(), request.consumerWantsUsageChunk(),
-                request.maxOutputTokens(), jsonMapper.writeValueAsString(JsonNode.createObjectNode(fields)));
+                request.maxOutputTokens(), jsonMapper.writeValueAsString(JsonNode.createObjectNode(fields)),
+                request.conversationHint());
         } catch (IOException e) {
             throw new IllegalStateException("re-encoding a body that was parsed once cannot fail", e);
         }
+    }
+
+    /** Longest conversation hint kept: a hint is an id, and the gateway keeps one per conversation. */
+    static final int MAX_HINT_CHARS = 256;
+
+    /** What the consumer says its conversation is, for keeping it on one node; null when it says nothing. */
+    private static String conversationHint(JsonNode root) {
+        JsonNode metadata = root.get("metadata");
+        JsonNode[] hints = {root.get("prompt_cache_key"), root.get("user"),
+            metadata != null && metadata.isObject() ? metadata.get("user_id") : null};
+        for (JsonNode hint : hints) {
+            if (hint != null && hint.isString() && !hint.getStringValue().isBlank()) {
+                String text = hint.getStringValue();
+                return text.length() > MAX_HINT_CHARS ? text.substring(0, MAX_HINT_CHARS) : text;
+            }
+        }
+        return null;
     }
 
     private String withUsageRequested(JsonNode root, JsonNode options) {

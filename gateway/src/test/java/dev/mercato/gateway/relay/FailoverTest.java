@@ -98,6 +98,33 @@ class FailoverTest {
             + "minutes, or drop the 'op7/' prefix to be served by any operator.", error(nobody).get("message"));
     }
 
+    @Test
+    void aConversationGoesBackToTheNodeThatServedItWhileThatNodeHasASlot() throws Exception {
+        String model = "failover-" + MODEL_SEQUENCE.incrementAndGet();
+        List<FakeNode> pair = connectNodes(model, 2);
+        CompletableFuture<HttpResponse<String>> opening = chat(model, "conv-1");
+        Received first = receiverOf(pair);
+        answer(first.node(), first.lastRequest());
+        assertEquals(200, opening.get().statusCode());
+        FakeNode other = pair.get(0) == first.node() ? pair.get(1) : pair.get(0);
+        // Ten more turns: by chance alone, all ten would land on the same node once in 1024 runs.
+        for (int turn = 0; turn < 10; turn++) {
+            CompletableFuture<HttpResponse<String>> next = chat(model, "conv-1");
+            answer(first.node(), first.node().expect(NodeFrame.Request.class, WAIT));
+            assertEquals(first.node().welcomedAs(), next.get().headers().firstValue("x-mercato-node").orElseThrow());
+        }
+        assertFalse(other.poll(QUIET) instanceof NodeFrame.Request, "the other node saw none of the conversation");
+    }
+
+    private CompletableFuture<HttpResponse<String>> chat(String model, String conversation) {
+        String body = "{\"model\":\"" + model + "\",\"max_tokens\":5,\"prompt_cache_key\":\"" + conversation + "\","
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        return http.sendAsync(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/v1/chat/completions"))
+                .header("authorization", "Bearer " + apiKey).header("content-type", "application/json")
+                .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    }
+
     private CompletableFuture<HttpResponse<String>> chat(String model) {
         String body = "{\"model\":\"" + model + "\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         return http.sendAsync(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/v1/chat/completions"))

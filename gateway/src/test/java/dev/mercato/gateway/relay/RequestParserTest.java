@@ -26,7 +26,7 @@ class RequestParserTest {
     void passesAValidMessagesBodyThroughUntouched() {
         String body = "{\"model\":\"claude\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
             + "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024},\"custom\":true}";
-        assertEquals(new ParsedRequest(ApiRoute.MESSAGES, "claude", false, true, 10L, body), parse(ApiRoute.MESSAGES, body));
+        assertEquals(new ParsedRequest(ApiRoute.MESSAGES, "claude", false, true, 10L, body, null), parse(ApiRoute.MESSAGES, body));
     }
 
     @Test
@@ -63,6 +63,18 @@ class RequestParserTest {
                 + "\"stream_options\":{\"include_usage\":false,\"include_obfuscation\":false}}");
         assertEquals(new ParsedRequest(ApiRoute.CHAT_COMPLETIONS, "gpt", true, false, null,
             "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true,"
-                + "\"stream_options\":{\"include_usage\":true,\"include_obfuscation\":false}}"), parsed);
+                + "\"stream_options\":{\"include_usage\":true,\"include_obfuscation\":false}}", null), parsed);
+    }
+
+    @Test
+    void readsWhatNamesTheConversationInEitherProtocol() {
+        assertEquals("conv-7", parse(ApiRoute.CHAT_COMPLETIONS, "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"hi\"}],\"user\":\"u-1\",\"prompt_cache_key\":\"conv-7\"}").conversationHint());
+        assertEquals("u-1", parse(ApiRoute.RESPONSES, "{\"model\":\"gpt\",\"input\":\"hi\",\"user\":\"u-1\"}")
+            .conversationHint());
+        assertEquals("alice", parse(ApiRoute.MESSAGES, "{\"model\":\"claude\",\"max_tokens\":5,\"messages\":[{\"role\":"
+            + "\"user\",\"content\":\"hi\"}],\"metadata\":{\"user_id\":\"alice\"}}").conversationHint());
+        assertEquals(null, parse(ApiRoute.MESSAGES, "{\"model\":\"claude\",\"max_tokens\":5,\"messages\":[{\"role\":"
+            + "\"user\",\"content\":\"hi\"}],\"metadata\":{\"user_id\":7}}").conversationHint());
     }
 }
