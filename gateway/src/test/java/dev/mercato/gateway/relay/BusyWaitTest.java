@@ -3,19 +3,16 @@ package dev.mercato.gateway.relay;
 import dev.mercato.gateway.TestGateway;
 import dev.mercato.gateway.node.FakeNode;
 import dev.mercato.protocol.NodeFrame;
-import dev.mercato.protocol.Protocol;
 import io.micronaut.json.JsonMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,11 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** With every node at its cap, a request waits a bounded time for a slot before all_providers_busy. */
 class BusyWaitTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(5);
     private static final long BUSY_WAIT_MILLIS = 800;
     private static final AtomicInteger MODEL_SEQUENCE = new AtomicInteger();
-    private static final String ANSWER = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
-        + "\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}";
 
     private static TestGateway gateway;
     private static TestGateway.NewAccount account;
@@ -52,14 +46,14 @@ class BusyWaitTest {
     @Test
     void aWaitingRequestTakesTheSlotThatFrees() throws Exception {
         String model = "busy-" + MODEL_SEQUENCE.incrementAndGet();
-        try (FakeNode node = connect(model)) {
-            CompletableFuture<HttpResponse<String>> first = chat(model);
-            NodeFrame.Request running = node.expect(NodeFrame.Request.class, WAIT);
-            CompletableFuture<HttpResponse<String>> second = chat(model);
+        try (FakeNode node = ScriptedNodes.connect(gateway, "acme", model, 1)) {
+            CompletableFuture<HttpResponse<String>> first = ScriptedNodes.chat(http, gateway, account.apiKey(), model, "");
+            NodeFrame.Request running = node.expect(NodeFrame.Request.class, ScriptedNodes.WAIT);
+            CompletableFuture<HttpResponse<String>> second = ScriptedNodes.chat(http, gateway, account.apiKey(), model, "");
             assertFalse(node.poll(Duration.ofMillis(300)) instanceof NodeFrame.Request, "the second waits for the slot");
-            answer(node, running);
+            ScriptedNodes.answer(node, running);
             assertEquals(200, first.get().statusCode());
-            answer(node, node.expect(NodeFrame.Request.class, WAIT));
+            ScriptedNodes.answer(node, node.expect(NodeFrame.Request.class, ScriptedNodes.WAIT));
             assertEquals(200, second.get().statusCode(), "served by the slot the first freed");
         }
     }
@@ -67,29 +61,29 @@ class BusyWaitTest {
     @Test
     void theWaitIsBoundedAndSoIsTheNumberOfWaiters() throws Exception {
         String model = "busy-" + MODEL_SEQUENCE.incrementAndGet();
-        try (FakeNode node = connect(model)) {
-            CompletableFuture<HttpResponse<String>> first = chat(model);
-            NodeFrame.Request running = node.expect(NodeFrame.Request.class, WAIT);
+        try (FakeNode node = ScriptedNodes.connect(gateway, "acme", model, 1)) {
+            CompletableFuture<HttpResponse<String>> first = ScriptedNodes.chat(http, gateway, account.apiKey(), model, "");
+            NodeFrame.Request running = node.expect(NodeFrame.Request.class, ScriptedNodes.WAIT);
 
             long waitStart = System.nanoTime();
-            CompletableFuture<HttpResponse<String>> waiter = chat(model);
+            CompletableFuture<HttpResponse<String>> waiter = ScriptedNodes.chat(http, gateway, account.apiKey(), model, "");
             Thread.sleep(100); // the waiter has joined the queue (max-waiting 1)
             long refusedStart = System.nanoTime();
-            HttpResponse<String> overflow = chat(model).get();
+            HttpResponse<String> overflow = ScriptedNodes.chat(http, gateway, account.apiKey(), model, "").get();
             long refusedMillis = (System.nanoTime() - refusedStart) / 1_000_000;
             assertEquals(503, overflow.statusCode());
-            assertEquals("all_providers_busy", error(overflow).get("code"));
+            assertEquals("all_providers_busy", ScriptedNodes.error(gateway, overflow).get("code"));
             assertTrue(refusedMillis < BUSY_WAIT_MILLIS / 2, "beyond max-waiting the refusal is at once: " + refusedMillis + " ms");
 
             HttpResponse<String> waited = waiter.get();
             long waitedMillis = (System.nanoTime() - waitStart) / 1_000_000;
             assertEquals(503, waited.statusCode());
-            assertEquals("all_providers_busy", error(waited).get("code"));
+            assertEquals("all_providers_busy", ScriptedNodes.error(gateway, waited).get("code"));
             assertTrue(waitedMillis >= BUSY_WAIT_MILLIS - 50 && waitedMillis < BUSY_WAIT_MILLIS + 2000,
                 "waited " + waitedMillis + " ms for a slot");
             assertFalse(node.poll(Duration.ofMillis(200)) instanceof NodeFrame.Request, "neither refusal reached the node");
 
-            answer(node, running);
+            ScriptedNodes.answer(node, running);
             assertEquals(200, first.get().statusCode());
             awaitNothingHeld();
         }
@@ -97,7 +91,7 @@ class BusyWaitTest {
 
     /** The refused requests' holds were released: only settled charges remain on the account. */
     private void awaitNothingHeld() throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
+        long deadline = System.nanoTime() + ScriptedNodes.WAIT.toNanos();
         String held = null;
         while (System.nanoTime() < deadline) {
             HttpResponse<String> balance = http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/v1/balance"))
@@ -111,29 +105,4 @@ class BusyWaitTest {
         assertEquals("0", held);
     }
 
-    private FakeNode connect(String model) {
-        TestGateway.NewNode created = gateway.createNode("acme");
-        FakeNode node = FakeNode.connect(gateway.nodeUrl(), created.token(),
-            List.of(new NodeFrame.ModelOffer(model, Protocol.OPENAI, null)), 1);
-        node.welcomedAs(node.expect(NodeFrame.Welcome.class, WAIT).nodeId());
-        return node;
-    }
-
-    private static void answer(FakeNode node, NodeFrame.Request request) {
-        node.send(new NodeFrame.Head(request.id(), 200, Map.of("content-type", "application/json")));
-        node.send(new NodeFrame.Chunk(request.id(), ANSWER));
-        node.send(new NodeFrame.End(request.id(), null, 1));
-    }
-
-    private CompletableFuture<HttpResponse<String>> chat(String model) {
-        String body = "{\"model\":\"" + model + "\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-        return http.sendAsync(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/v1/chat/completions"))
-                .header("authorization", "Bearer " + account.apiKey()).header("content-type", "application/json")
-                .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-            HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static Map<?, ?> error(HttpResponse<String> response) throws IOException {
-        return (Map<?, ?>) gateway.bean(JsonMapper.class).readValue(response.body(), Map.class).get("error");
-    }
 }

@@ -4,19 +4,13 @@ import dev.mercato.gateway.TestGateway;
 import dev.mercato.gateway.node.FakeNode;
 import dev.mercato.protocol.FailKind;
 import dev.mercato.protocol.NodeFrame;
-import dev.mercato.protocol.Protocol;
-import io.micronaut.json.JsonMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,12 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 /** A node that keeps failing is passed over for a while, then tried again by itself; the consumer's own bad requests do not count. */
 class CircuitBreakerTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(5);
     private static final int WINDOW_CALLS = 4;
     private static final long OPEN_MILLIS = 1000;
     private static final AtomicInteger MODEL_SEQUENCE = new AtomicInteger();
-    private static final String ANSWER = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
-        + "\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}";
 
     private static TestGateway gateway;
     private static String apiKey;
@@ -54,19 +45,19 @@ class CircuitBreakerTest {
     @Test
     void opensAfterTooManyFailuresThenHalfOpensByItselfAndClosesOnASuccess() throws Exception {
         String model = "circuit-" + MODEL_SEQUENCE.incrementAndGet();
-        try (FakeNode node = connect(model)) {
+        try (FakeNode node = ScriptedNodes.connect(gateway, "acme", model, 4)) {
             for (int i = 0; i < WINDOW_CALLS; i++) {
-                CompletableFuture<HttpResponse<String>> pending = chat(model);
-                NodeFrame.Request request = node.expect(NodeFrame.Request.class, WAIT);
+                CompletableFuture<HttpResponse<String>> pending = ScriptedNodes.chat(http, gateway, apiKey, model, "");
+                NodeFrame.Request request = node.expect(NodeFrame.Request.class, ScriptedNodes.WAIT);
                 node.send(new NodeFrame.Fail(request.id(), FailKind.UPSTREAM_ERROR, 500, "boom", true, null));
                 assertEquals(502, pending.get().statusCode());
             }
 
-            HttpResponse<String> paused = chat(model).get();
+            HttpResponse<String> paused = ScriptedNodes.chat(http, gateway, apiKey, model, "").get();
             assertEquals(502, paused.statusCode());
-            assertEquals("upstream_failed", error(paused).get("code"));
+            assertEquals("upstream_failed", ScriptedNodes.error(gateway, paused).get("code"));
             assertEquals("Every provider node serving model '" + model + "' has been failing and is paused; retry in 1 "
-                + "seconds.", error(paused).get("message"));
+                + "seconds.", ScriptedNodes.error(gateway, paused).get("message"));
             assertEquals("1", paused.headers().firstValue("retry-after").orElseThrow());
             assertFalse(node.poll(Duration.ofMillis(200)) instanceof NodeFrame.Request, "the open circuit kept it away");
 
@@ -79,10 +70,10 @@ class CircuitBreakerTest {
     @Test
     void theConsumersOwnBadRequestsDoNotOpenTheCircuit() throws Exception {
         String model = "circuit-" + MODEL_SEQUENCE.incrementAndGet();
-        try (FakeNode node = connect(model)) {
+        try (FakeNode node = ScriptedNodes.connect(gateway, "acme", model, 4)) {
             for (int i = 0; i < WINDOW_CALLS * 2; i++) {
-                CompletableFuture<HttpResponse<String>> pending = chat(model);
-                NodeFrame.Request request = node.expect(NodeFrame.Request.class, WAIT);
+                CompletableFuture<HttpResponse<String>> pending = ScriptedNodes.chat(http, gateway, apiKey, model, "");
+                NodeFrame.Request request = node.expect(NodeFrame.Request.class, ScriptedNodes.WAIT);
                 node.send(new NodeFrame.Fail(request.id(), FailKind.BAD_REQUEST, 400, "max_tokens too large", false, null));
                 assertEquals(400, pending.get().statusCode());
             }
@@ -90,32 +81,11 @@ class CircuitBreakerTest {
         }
     }
 
-    private FakeNode connect(String model) {
-        TestGateway.NewNode created = gateway.createNode("acme");
-        FakeNode node = FakeNode.connect(gateway.nodeUrl(), created.token(),
-            List.of(new NodeFrame.ModelOffer(model, Protocol.OPENAI, null)), 4);
-        node.welcomedAs(node.expect(NodeFrame.Welcome.class, WAIT).nodeId());
-        return node;
-    }
-
     private HttpResponse<String> answered(String model, FakeNode node) throws Exception {
-        CompletableFuture<HttpResponse<String>> pending = chat(model);
-        NodeFrame.Request request = node.expect(NodeFrame.Request.class, WAIT);
-        node.send(new NodeFrame.Head(request.id(), 200, Map.of("content-type", "application/json")));
-        node.send(new NodeFrame.Chunk(request.id(), ANSWER));
-        node.send(new NodeFrame.End(request.id(), null, 1));
+        CompletableFuture<HttpResponse<String>> pending = ScriptedNodes.chat(http, gateway, apiKey, model, "");
+        NodeFrame.Request request = node.expect(NodeFrame.Request.class, ScriptedNodes.WAIT);
+        ScriptedNodes.answer(node, request);
         return pending.get();
     }
 
-    private CompletableFuture<HttpResponse<String>> chat(String model) {
-        String body = "{\"model\":\"" + model + "\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-        return http.sendAsync(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/v1/chat/completions"))
-                .header("authorization", "Bearer " + apiKey).header("content-type", "application/json")
-                .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-            HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static Map<?, ?> error(HttpResponse<String> response) throws IOException {
-        return (Map<?, ?>) gateway.bean(JsonMapper.class).readValue(response.body(), Map.class).get("error");
-    }
 }
