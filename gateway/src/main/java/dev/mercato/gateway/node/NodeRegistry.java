@@ -114,18 +114,13 @@ public class NodeRegistry {
         nodesByModel = Map.copyOf(index);
     }
 
-    /**
-     * Picks a node for the model and takes one of its slots, or says precisely why none can
-     * serve: nobody serving it is connected, all of them rest, or all of them are full.
-     */
-    public Choice choose(String modelId) {
-        return choose(modelId, Set.of(), null);
-    }
 
     /**
-     * As {@link #choose(String)}, passing over the nodes already tried for this request (a
-     * request that failed on a node is never sent to it again) and, for a request pinned to an
-     * operator, every node of other operators.
+     * Picks a node for the model and takes one of its slots, or says precisely why none can
+     * serve: nobody serving it is connected, all of them rest, all of them are full, or all of
+     * them are failing. Passes over the nodes already tried for this request (a request that
+     * failed on a node is never sent to it again) and, for a request pinned to an operator,
+     * every node of other operators.
      */
     public Choice choose(String modelId, Set<ConnectedNode> excluded, @Nullable String pinnedOperator) {
         return choose(modelId, excluded, pinnedOperator, null);
