@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,8 +60,8 @@ public class KeyService {
             throw new ApiError.Exception(ApiError.of(ErrorCode.INVALID_REQUEST, "An account may have at most "
                 + policy.maxKeysPerAccount() + " keys; delete one first."));
         }
-        Draft draft = new Draft("default", false, null, policy.defaultRequestsPerMinute(),
-            policy.defaultConcurrentRequests(), null, null, null, null);
+        Draft draft = new Draft("default", false, null, new KeyLimits(policy.defaultRequestsPerMinute(),
+            policy.defaultConcurrentRequests(), null, null, null, null));
         draft.apply(settings, clock.instant());
         draft.check(policy, caller);
         String secret = Secrets.newSecret(Secrets.API_KEY_PREFIX);
@@ -75,11 +74,7 @@ public class KeyService {
     /** Changes the fields present in {@code settings}; a field set to null is cleared. */
     public ApiKey update(long accountId, long keyId, Map<String, Object> settings, Caller caller) {
         ApiKey current = keys.find(accountId, keyId).orElseThrow(() -> noSuchKey(keyId));
-        KeyLimits limits = current.limits();
-        Draft draft = new Draft(current.name(), current.disabled(), current.expiresAt(), limits.requestsPerMinute(),
-            limits.concurrentRequests(), limits.tokensPerMinute(), limits.budget(),
-            limits.allowedModels() == null ? null : List.copyOf(limits.allowedModels()),
-            limits.allowedIps() == null ? null : limits.allowedIps().entries());
+        Draft draft = new Draft(current.name(), current.disabled(), current.expiresAt(), current.limits());
         draft.apply(settings, clock.instant());
         draft.check(policies.current(), caller);
         ApiKey changed = keys.update(accountId, keyId, draft.name, draft.disabled, draft.limits(), draft.expiresAt)
@@ -125,21 +120,20 @@ public class KeyService {
         int concurrentRequests;
         Long tokensPerMinute;
         KeyLimits.Budget budget;
-        List<String> allowedModels;
-        List<String> allowedIps;
+        Set<String> allowedModels;
+        IpAllowlist allowedIps;
 
-        Draft(String name, boolean disabled, @Nullable Instant expiresAt, int requestsPerMinute, int concurrentRequests,
-              @Nullable Long tokensPerMinute, @Nullable KeyLimits.Budget budget, @Nullable List<String> allowedModels,
-              @Nullable List<String> allowedIps) {
+        /** Starts from a key's current settings, or a new key's defaults. */
+        Draft(String name, boolean disabled, @Nullable Instant expiresAt, KeyLimits limits) {
             this.name = name;
             this.disabled = disabled;
             this.expiresAt = expiresAt;
-            this.requestsPerMinute = requestsPerMinute;
-            this.concurrentRequests = concurrentRequests;
-            this.tokensPerMinute = tokensPerMinute;
-            this.budget = budget;
-            this.allowedModels = allowedModels;
-            this.allowedIps = allowedIps;
+            this.requestsPerMinute = limits.requestsPerMinute();
+            this.concurrentRequests = limits.concurrentRequests();
+            this.tokensPerMinute = limits.tokensPerMinute();
+            this.budget = limits.budget();
+            this.allowedModels = limits.allowedModels();
+            this.allowedIps = limits.allowedIps();
         }
 
         void apply(Map<String, Object> settings, Instant now) {
@@ -183,15 +177,11 @@ public class KeyService {
             }
             if (settings.containsKey("allowedIps")) {
                 Object value = settings.get("allowedIps");
-                List<String> entries = value == null ? null : strings("allowedIps", value);
-                if (entries != null) {
-                    try {
-                        entries = IpAllowlist.parse(entries).entries();
-                    } catch (IllegalArgumentException e) {
-                        throw invalid("allowedIps", "allowedIps: " + e.getMessage() + ".");
-                    }
+                try {
+                    allowedIps = value == null ? null : IpAllowlist.parse(strings("allowedIps", value));
+                } catch (IllegalArgumentException e) {
+                    throw invalid("allowedIps", "allowedIps: " + e.getMessage() + ".");
                 }
-                allowedIps = entries;
             }
         }
 
@@ -214,9 +204,8 @@ public class KeyService {
         }
 
         KeyLimits limits() {
-            return new KeyLimits(requestsPerMinute, concurrentRequests, tokensPerMinute, budget,
-                allowedModels == null ? null : Set.copyOf(allowedModels),
-                allowedIps == null ? null : IpAllowlist.parse(allowedIps));
+            return new KeyLimits(requestsPerMinute, concurrentRequests, tokensPerMinute, budget, allowedModels,
+                allowedIps);
         }
 
         private static Instant expiry(Object value, Instant now) {
@@ -269,7 +258,7 @@ public class KeyService {
             }
         }
 
-        private static List<String> models(Object value) {
+        private static Set<String> models(Object value) {
             if (value == null) {
                 return null;
             }
@@ -282,7 +271,7 @@ public class KeyService {
                     throw invalid("allowedModels", "allowedModels: '" + model + "' is not a model name.");
                 }
             }
-            return List.copyOf(new LinkedHashSet<>(models));
+            return Set.copyOf(models);
         }
 
         private static List<String> strings(String field, Object value) {
