@@ -89,26 +89,35 @@ public final class KeyBudgets {
 
     private CompletableFuture<Spending> spendingOf(long keyId, BudgetPeriod period) {
         CompletableFuture<Spending> known = byKeyId.get(keyId);
-        if (known != null && (!known.isDone() || known.isCompletedExceptionally() || known.join().period == period)) {
+        if (known != null && !stale(known, period)) {
             return known;
         }
         if (byKeyId.size() >= MAX_KEYS) {
             byKeyId.clear();
         }
+        // Once per key, however many of its requests arrive together; again when its budget period changes.
+        return byKeyId.compute(keyId, (id, current) -> current != null && !stale(current, period) ? current
+            : load(id, period));
+    }
+
+    /** Kept totals are stale when they were counted for another budget period than the key has now. */
+    private static boolean stale(CompletableFuture<Spending> spending, BudgetPeriod period) {
+        return spending.isDone() && !spending.isCompletedExceptionally() && spending.join().period != period;
+    }
+
+    private CompletableFuture<Spending> load(long keyId, BudgetPeriod period) {
         CompletableFuture<Spending> loading = CompletableFuture.supplyAsync(() -> {
             Instant start = period.start(clock.instant());
             return new Spending(period, start, keys.spend(keyId, start).sinceNano());
         }, blockingExecutor);
-        CompletableFuture<Spending> winner = known == null ? byKeyId.putIfAbsent(keyId, loading)
-            : byKeyId.replace(keyId, known, loading) ? null : byKeyId.get(keyId);
-        CompletableFuture<Spending> used = winner == null ? loading : winner;
-        // A failed read (database down) must not be remembered.
-        used.whenComplete((spending, failure) -> {
+        // A failed read (database down) must not be remembered. Async, because this may be
+        // called inside the map's compute() and must not touch the map from there.
+        loading.whenCompleteAsync((spending, failure) -> {
             if (failure != null) {
-                byKeyId.remove(keyId, used);
+                byKeyId.remove(keyId, loading);
             }
-        });
-        return used;
+        }, blockingExecutor);
+        return loading;
     }
 
     /** One key's running totals for its current period. Guarded by its own monitor. */
