@@ -41,8 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * response. A stream is passed on event by event as it arrives; a non-streaming answer is
  * gathered (bounded) so it can be answered with its length. A node that fails before the
  * consumer has received a byte is replaced by another (never one already tried), up to
- * {@code mercato.relay.max-attempts} nodes. Ends exactly once, on the first of: the node's end
- * or final fail, the deadline, or the consumer going away.
+ * {@code mercato.relay.max-attempts} nodes; so is a node that has not started a stream within
+ * {@code mercato.relay.first-byte-timeout-millis}. Ends exactly once, on the first of: the node's
+ * end or final fail, the deadline, or the consumer going away.
  */
 final class RelayExchange implements NodeExchange {
 
@@ -70,6 +71,7 @@ final class RelayExchange implements NodeExchange {
     private final List<ApiError> failuresBeforeOutput = new ArrayList<>();
     private boolean everyFailureWasAuth = true;
     private boolean everyFailureWasOverloaded = true;
+    private boolean everyFailureWasTimeout = true;
     private NodeFrame.Request frame;
     /** The current node's attempt, until its circuit breaker has been told how it went. */
     private boolean attemptOpen;
@@ -86,7 +88,10 @@ final class RelayExchange implements NodeExchange {
     private final AtomicLong bufferedBytes = new AtomicLong();
     private long firstChunkNanos;
     private boolean finished;
+    private HashedWheelTimer timer;
     private Timeout deadline;
+    /** Armed while the current node has not sent its head for a stream. */
+    private Timeout firstByteTimeout;
 
     RelayExchange(ParsedRequest request, String requestId, ConnectedNode node, Failover failover, RelaySettings settings,
                   JsonMapper jsonMapper, Channel consumerChannel, Hold hold, Outcome outcome) {
@@ -106,6 +111,7 @@ final class RelayExchange implements NodeExchange {
         ConnectedNode first;
         synchronized (this) {
             this.frame = frame;
+            this.timer = timer;
             deadline = timer.newTimeout(t -> deadlinePassed(), settings.deadlineMillis(), TimeUnit.MILLISECONDS);
             first = beginAttempt(node);
         }
@@ -122,6 +128,7 @@ final class RelayExchange implements NodeExchange {
             return;
         }
         attemptAnswered();
+        cancelFirstByteTimeout();
         headStatus = head.status();
         headContentType = head.headers() == null ? null : header(head.headers(), "content-type");
         if (request.stream()) {
@@ -223,6 +230,7 @@ final class RelayExchange implements NodeExchange {
         failuresBeforeOutput.add(error);
         everyFailureWasAuth &= fail.kind() == FailKind.AUTH;
         everyFailureWasOverloaded &= fail.kind() == FailKind.OVERLOADED && fail.status() == 529;
+        everyFailureWasTimeout &= fail.kind() == FailKind.TIMEOUT;
         if (triedNodes.size() < settings.maxAttempts()
             && failover.next(triedNodes) instanceof NodeRegistry.Choice.Chosen chosen) {
             LOG.info("request {}: node {} failed before answering ({}: {}); trying node {}", requestId,
@@ -242,7 +250,35 @@ final class RelayExchange implements NodeExchange {
         triedNodes.add(next);
         attemptOpen = true;
         attemptStartNanos = System.nanoTime();
+        cancelFirstByteTimeout();
+        if (request.stream() && settings.firstByteTimeoutMillis() > 0) {
+            firstByteTimeout = timer.newTimeout(t -> firstByteTimedOut(next), settings.firstByteTimeoutMillis(),
+                TimeUnit.MILLISECONDS);
+        }
         return next;
+    }
+
+    private void cancelFirstByteTimeout() {
+        if (firstByteTimeout != null) {
+            firstByteTimeout.cancel();
+            firstByteTimeout = null;
+        }
+    }
+
+    /**
+     * The node has not started the stream in time: it is cancelled there and, nothing having
+     * reached the consumer, the request goes to another node like any other retryable failure.
+     */
+    private synchronized void firstByteTimedOut(ConnectedNode attempted) {
+        if (finished || node != attempted || headStatus != 0) {
+            return; // the attempt it was armed for is over
+        }
+        firstByteTimeout = null;
+        String why = "did not start the stream within " + settings.firstByteTimeoutMillis() + " ms";
+        node.cancel(requestId, "first_byte_timeout");
+        attemptFailed(why);
+        failedOver(new NodeFrame.Fail(requestId, FailKind.TIMEOUT, 504, why, true, null),
+            ApiError.of(ErrorCode.UPSTREAM_TIMEOUT, "The provider node " + node.displayName() + " " + why + "."));
     }
 
     private void attemptAnswered() {
@@ -269,7 +305,8 @@ final class RelayExchange implements NodeExchange {
     /**
      * What the consumer is told when no node could answer: the one node's own error when only
      * one was tried; otherwise upstream_failed, except when every node failed on its upstream's
-     * credentials (provider_auth_failed) or every upstream was overloaded (529 passes through).
+     * credentials (provider_auth_failed), every upstream was overloaded (529 passes through) or
+     * every node ran out of time (upstream_timeout).
      */
     private ApiError finalFailure() {
         ApiError last = failuresBeforeOutput.getLast();
@@ -286,6 +323,10 @@ final class RelayExchange implements NodeExchange {
                 + "for model '" + request.model() + "' are overloaded; retry in "
                 + FailureMapping.OVERLOADED_RETRY_AFTER_SECONDS + " seconds.")
                 .withRetryAfter(FailureMapping.OVERLOADED_RETRY_AFTER_SECONDS);
+        }
+        if (everyFailureWasTimeout) {
+            return ApiError.of(ErrorCode.UPSTREAM_TIMEOUT, "All " + tried + " provider nodes tried for model '"
+                + request.model() + "' ran out of time before answering; the last said: " + last.message());
         }
         return new ApiError(ErrorCode.UPSTREAM_FAILED, "All " + tried + " provider nodes tried for model '"
             + request.model() + "' failed before answering; the last said: " + last.message(), null,
@@ -416,6 +457,7 @@ final class RelayExchange implements NodeExchange {
         if (deadline != null) {
             deadline.cancel();
         }
+        cancelFirstByteTimeout();
         if (consumerChannel != null) {
             consumerChannel.closeFuture().removeListener(onConsumerGone);
         }

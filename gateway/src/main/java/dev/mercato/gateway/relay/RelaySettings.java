@@ -4,8 +4,8 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 
 /** Relay limits (application.yml: mercato.relay). */
 @ConfigurationProperties("mercato.relay")
-public record RelaySettings(long deadlineMillis, long maxBufferedBytes, int maxResponseBytes, int maxAttempts,
-                            long stickySeconds) {
+public record RelaySettings(long deadlineMillis, long firstByteTimeoutMillis, long maxBufferedBytes,
+                            int maxResponseBytes, int maxAttempts, long stickySeconds) {
 
     public RelaySettings {
         if (maxAttempts < 1) {

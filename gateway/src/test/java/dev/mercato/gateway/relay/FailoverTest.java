@@ -30,6 +30,8 @@ class FailoverTest {
 
     private static final Duration QUIET = Duration.ofMillis(300);
     private static final int MAX_ATTEMPTS = 2;
+    private static final Duration FIRST_BYTE_TIMEOUT = Duration.ofMillis(700);
+    private static final String STREAM = "\"stream\":true,";
     private static final AtomicInteger MODEL_SEQUENCE = new AtomicInteger();
     private static final String CONVERSATION = "\"prompt_cache_key\":\"conv-1\",";
 
@@ -39,7 +41,8 @@ class FailoverTest {
 
     @BeforeAll
     static void start() {
-        gateway = TestGateway.start(Map.of("mercato.relay.max-attempts", MAX_ATTEMPTS));
+        gateway = TestGateway.start(Map.of("mercato.relay.max-attempts", MAX_ATTEMPTS,
+            "mercato.relay.first-byte-timeout-millis", FIRST_BYTE_TIMEOUT.toMillis()));
         apiKey = gateway.createApiKey();
     }
 
@@ -236,6 +239,52 @@ class FailoverTest {
         assertEquals("provider_auth_failed", ScriptedNodes.error(gateway, response).get("code"));
         assertTrue(((String) ScriptedNodes.error(gateway, response).get("message")).startsWith("The provider node " + only.welcomedAs()));
         assertFalse(only.poll(QUIET) instanceof NodeFrame.Request);
+    }
+
+    @Test
+    void aStreamANodeDoesNotStartInTimeIsCancelledThereAndServedByAnother() throws Exception {
+        String model = "failover-" + MODEL_SEQUENCE.incrementAndGet();
+        List<FakeNode> pair = connectNodes(model, 2);
+        long sentNanos = System.nanoTime();
+        CompletableFuture<HttpResponse<String>> pending = ScriptedNodes.chat(http, gateway, apiKey, model, STREAM);
+        Received silent = receiverOf(pair);
+        NodeFrame.Cancel cancel = silent.node().expect(NodeFrame.Cancel.class, ScriptedNodes.WAIT);
+        long cancelledAfterMillis = (System.nanoTime() - sentNanos) / 1_000_000;
+        assertEquals(new NodeFrame.Cancel(silent.lastRequest().id(), "first_byte_timeout"), cancel);
+        assertTrue(cancelledAfterMillis >= FIRST_BYTE_TIMEOUT.toMillis() && cancelledAfterMillis < 3_000,
+            "cancelled after " + cancelledAfterMillis + " ms");
+        FakeNode other = pair.get(0) == silent.node() ? pair.get(1) : pair.get(0);
+        NodeFrame.Request retried = other.expect(NodeFrame.Request.class, ScriptedNodes.WAIT);
+        String event = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+            + "\"delta\":{\"content\":\"ok\"}}]}\n\n";
+        other.send(new NodeFrame.Head(retried.id(), 200, Map.of("content-type", "text/event-stream")));
+        other.send(new NodeFrame.Chunk(retried.id(), event + "data: [DONE]\n\n"));
+        other.send(new NodeFrame.End(retried.id(), null, 1));
+        HttpResponse<String> response = pending.get();
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(other.welcomedAs(), response.headers().firstValue("x-mercato-node").orElseThrow());
+        assertEquals(event + "data: [DONE]\n\n", response.body());
+        // A head that comes after the cancel is for a request that ended there: it is dropped.
+        silent.node().send(new NodeFrame.Head(silent.lastRequest().id(), 200, Map.of()));
+        assertFalse(silent.node().poll(QUIET) instanceof NodeFrame.Request, "the silent node is not tried again");
+    }
+
+    @Test
+    void aStreamNoNodeStartsInTimeIsUpstreamTimeoutAfterTheLastAttempt() throws Exception {
+        String model = "failover-" + MODEL_SEQUENCE.incrementAndGet();
+        List<FakeNode> pair = connectNodes(model, 2);
+        CompletableFuture<HttpResponse<String>> pending = ScriptedNodes.chat(http, gateway, apiKey, model, STREAM);
+        Received first = receiverOf(pair);
+        FakeNode second = pair.get(0) == first.node() ? pair.get(1) : pair.get(0);
+        NodeFrame.Request retried = second.expect(NodeFrame.Request.class, ScriptedNodes.WAIT);
+        assertEquals(new NodeFrame.Cancel(retried.id(), "first_byte_timeout"),
+            second.expect(NodeFrame.Cancel.class, ScriptedNodes.WAIT));
+        HttpResponse<String> response = pending.get();
+        assertEquals(504, response.statusCode());
+        assertEquals("upstream_timeout", ScriptedNodes.error(gateway, response).get("code"));
+        assertEquals("All 2 provider nodes tried for model '" + model + "' ran out of time before answering; the last "
+            + "said: The provider node " + second.welcomedAs() + " did not start the stream within 700 ms.",
+            ScriptedNodes.error(gateway, response).get("message"));
     }
 
     private static String costHeader(HttpResponse<String> response) {
