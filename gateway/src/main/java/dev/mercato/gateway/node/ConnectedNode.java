@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -37,6 +36,7 @@ public final class ConnectedNode {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ConcurrentHashMap<String, NodeExchange> exchangesById = new ConcurrentHashMap<>();
     /** Shared with this node's earlier connections: reconnecting does not wipe its record. */
+    private final NodeHealth health;
     private final CircuitBreaker circuit;
     private volatile NodeState state;
     /** Told whenever a slot frees, so a request waiting for one can take it. */
@@ -44,8 +44,9 @@ public final class ConnectedNode {
     private volatile long lastHeardNanos = System.nanoTime();
 
     ConnectedNode(NodeIdentity identity, WebSocketSession session, FrameCodec codec, NodeFrame.Hello hello,
-                  CircuitBreaker circuit) {
-        this.circuit = circuit;
+                  NodeHealth health) {
+        this.health = health;
+        this.circuit = health.circuit();
         this.identity = identity;
         this.session = session;
         this.codec = codec;
@@ -113,24 +114,26 @@ public final class ConnectedNode {
 
     /** The node began answering (or refused the consumer's own bad request, which is not its fault). */
     public void attemptAnswered(long elapsedNanos) {
-        circuit.onSuccess(elapsedNanos, TimeUnit.NANOSECONDS);
+        health.answered(elapsedNanos);
     }
 
     /** The node or its upstream failed the request before answering. */
     public void attemptFailed(long elapsedNanos, String why) {
-        circuit.onError(elapsedNanos, TimeUnit.NANOSECONDS, new NodeFailed(why));
+        health.failed(elapsedNanos, why);
+    }
+
+    /** A request this node answered ended, this long after it was sent to the node. */
+    public void answerCompleted(long latencyNanos) {
+        health.completed(latencyNanos);
+    }
+
+    public NodeHealth health() {
+        return health;
     }
 
     /** The request ended for a reason that says nothing of the node (the consumer left, the gateway failed). */
     public void attemptAbandoned() {
         circuit.releasePermission();
-    }
-
-    /** What a circuit breaker records for a failure: the reason, without a stack trace. */
-    private static final class NodeFailed extends RuntimeException {
-        NodeFailed(String why) {
-            super(why, null, false, false);
-        }
     }
 
     /** Takes one of the node's slots if it has one free. */

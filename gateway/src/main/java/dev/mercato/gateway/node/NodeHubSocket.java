@@ -38,15 +38,15 @@ public class NodeHubSocket {
     private final NodeDirectory directory;
     private final NodeSettings settings;
     private final ExecutorService blockingExecutor;
-    private final NodeCircuits circuits;
+    private final NodeHealthRegistry health;
     private final String gatewayInstance = "gw-" + UUID.randomUUID().toString().substring(0, 8);
     /** Sessions that connected but have not been welcomed yet, with when they connected. */
     private final ConcurrentHashMap<String, PendingSession> pendingBySession = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ConnectedNode> nodesBySession = new ConcurrentHashMap<>();
 
     public NodeHubSocket(FrameCodec codec, NodeRegistry registry, NodeDirectory directory, NodeSettings settings,
-                         @Named(TaskExecutors.BLOCKING) ExecutorService blockingExecutor, NodeCircuits circuits) {
-        this.circuits = circuits;
+                         @Named(TaskExecutors.BLOCKING) ExecutorService blockingExecutor, NodeHealthRegistry health) {
+        this.health = health;
         this.codec = codec;
         this.registry = registry;
         this.directory = directory;
@@ -124,7 +124,7 @@ public class NodeHubSocket {
         if (!session.isOpen()) {
             return;
         }
-        ConnectedNode node = new ConnectedNode(identity, session, codec, hello, circuits.of(identity.displayName()));
+        ConnectedNode node = new ConnectedNode(identity, session, codec, hello, health.of(identity.displayName()));
         nodesBySession.put(session.getId(), node);
         registry.register(node);
         session.sendAsync(codec.encode(new NodeFrame.Welcome(identity.displayName(), settings.heartbeatSeconds(),

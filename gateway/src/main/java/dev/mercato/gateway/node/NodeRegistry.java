@@ -33,8 +33,11 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The live nodes of this gateway instance and the choice of a node for a request. Strategy:
  * among nodes that serve the model, accept work now, whose circuit admits the call and that
- * have a free slot, take the one with the lowest load relative to its cap; ties are broken at
- * random so equal nodes share the load instead of one node taking every burst.
+ * have a free slot, take the one with the lowest load relative to its cap. Among equally loaded
+ * nodes, those clearly slower to start answering (moving average of time to first byte more than
+ * {@link #LATENCY_TIE_MARGIN} above the quickest) are passed over, and the choice among the rest,
+ * including nodes not yet measured, is random: equal nodes share the load instead of one node
+ * taking every burst, and a new node gets traffic to be measured by.
  */
 @Singleton
 @Context
@@ -46,9 +49,11 @@ public class NodeRegistry {
     static final int NO_PROVIDERS_RETRY_AFTER_SECONDS = 10;
     /** Suggested wait when every node is at its cap (errors.md). */
     static final int ALL_BUSY_RETRY_AFTER_SECONDS = 2;
+    /** How much slower than the quickest of equally loaded nodes a node may start answering and still share its load. */
+    static final double LATENCY_TIE_MARGIN = 0.25;
 
     private final Clock clock;
-    private final NodeCircuits circuits;
+    private final NodeHealthRegistry health;
     private final HashedWheelTimer timer;
     private final ExecutorService wakeExecutor;
     private final long busyWaitMillis;
@@ -61,12 +66,12 @@ public class NodeRegistry {
     /** model id → nodes serving it; rebuilt on every (rare) connect or disconnect, read lock-free. */
     private volatile Map<String, List<ConnectedNode>> nodesByModel = Map.of();
 
-    public NodeRegistry(Clock clock, NodeDirectory directory, NodeCircuits circuits, HashedWheelTimer timer,
+    public NodeRegistry(Clock clock, NodeDirectory directory, NodeHealthRegistry health, HashedWheelTimer timer,
                         @Named(TaskExecutors.BLOCKING) ExecutorService wakeExecutor,
                         @Value("${mercato.relay.busy-wait-millis:3000}") long busyWaitMillis,
                         @Value("${mercato.relay.max-waiting:1000}") int maxWaiting) {
         this.clock = clock;
-        this.circuits = circuits;
+        this.health = health;
         this.timer = timer;
         this.wakeExecutor = wakeExecutor;
         this.busyWaitMillis = busyWaitMillis;
@@ -161,10 +166,10 @@ public class NodeRegistry {
             }
         }
         Set<ConnectedNode> notAdmitted = new HashSet<>(); // half-open circuits with no trial call left
+        List<ConnectedNode> leastLoaded = new ArrayList<>();
         while (true) {
-            ConnectedNode best = null;
+            leastLoaded.clear();
             double bestLoad = Double.MAX_VALUE;
-            int ties = 0;
             boolean anyAwake = false;
             boolean anyAtCap = false;
             for (ConnectedNode node : candidates) {
@@ -182,19 +187,20 @@ public class NodeRegistry {
                 }
                 double load = (double) inFlight / node.maxConcurrency();
                 if (load < bestLoad) {
-                    best = node;
+                    leastLoaded.clear();
                     bestLoad = load;
-                    ties = 1;
-                } else if (load == bestLoad && ThreadLocalRandom.current().nextInt(++ties) == 0) {
-                    best = node; // reservoir sampling: each tied node equally likely
+                }
+                if (load == bestLoad) {
+                    leastLoaded.add(node);
                 }
             }
-            if (best == null) {
+            if (leastLoaded.isEmpty()) {
                 if (!anyAwake) {
                     return new Choice.None(allResting(modelId, candidates, now));
                 }
                 return new Choice.None(anyAtCap ? allBusy(modelId, candidates.size()) : allFailing(modelId));
             }
+            ConnectedNode best = quickEnough(leastLoaded);
             if (!best.tryAcquireSlot()) {
                 continue; // another request took the last slot between our look and our take; look again
             }
@@ -205,6 +211,29 @@ public class NodeRegistry {
             }
             return new Choice.Chosen(best);
         }
+    }
+
+    /** A random one of the nodes no more than {@link #LATENCY_TIE_MARGIN} slower to start answering than the quickest. */
+    static ConnectedNode quickEnough(List<ConnectedNode> nodes) {
+        if (nodes.size() == 1) {
+            return nodes.getFirst();
+        }
+        double quickestMillis = Double.POSITIVE_INFINITY;
+        for (ConnectedNode node : nodes) {
+            // An unmeasured node never sets the bar: Math.min would carry its NaN along.
+            quickestMillis = Math.min(quickestMillis, Double.isNaN(node.health().firstByteMillis())
+                ? Double.POSITIVE_INFINITY : node.health().firstByteMillis());
+        }
+        ConnectedNode chosen = null;
+        int eligible = 0;
+        for (ConnectedNode node : nodes) {
+            double millis = node.health().firstByteMillis();
+            boolean quickEnough = Double.isNaN(millis) || millis <= quickestMillis * (1 + LATENCY_TIE_MARGIN);
+            if (quickEnough && ThreadLocalRandom.current().nextInt(++eligible) == 0) {
+                chosen = node; // reservoir sampling: each eligible node equally likely
+            }
+        }
+        return chosen;
     }
 
     /**
@@ -297,7 +326,7 @@ public class NodeRegistry {
     }
 
     private ApiError allFailing(String modelId) {
-        int retryAfter = circuits.openSeconds();
+        int retryAfter = health.openSeconds();
         return ApiError.of(ErrorCode.UPSTREAM_FAILED, "Every provider node serving model '" + modelId
             + "' has been failing and is paused; retry in " + retryAfter + " seconds.").withRetryAfter(retryAfter);
     }

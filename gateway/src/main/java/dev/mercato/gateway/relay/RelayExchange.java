@@ -452,6 +452,9 @@ final class RelayExchange implements NodeExchange {
         // Billable only if the consumer received answer bytes: a stream that began, or a whole answer.
         boolean delivered = streamSink != null ? eventsForwarded > 0 : "ok".equals(outcomeName);
         long nowNanos = System.nanoTime();
+        if ("ok".equals(outcomeName)) {
+            node.answerCompleted(nowNanos - attemptStartNanos);
+        }
         outcome.finished(node, usageMeter.billableUsage(), delivered, outcomeName, (nowNanos - startNanos) / 1_000_000,
             firstChunkNanos == 0 ? null : (firstChunkNanos - startNanos) / 1_000_000);
         if (deadline != null) {
