@@ -9,6 +9,7 @@ import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.keys.KeyPolicy;
 import dev.mercato.gateway.keys.KeyPolicyStore;
+import dev.mercato.gateway.operator.OperatorService;
 import dev.mercato.ledger.AccountFlags;
 import dev.mercato.ledger.Ledger;
 import dev.mercato.ledger.TransferIds;
@@ -46,11 +47,13 @@ public class AdminController {
     private final Ledger ledger;
     private final boolean devCreditEnabled;
     private final KeyPolicyStore keyPolicies;
+    private final OperatorService operators;
 
     public AdminController(@Value("${mercato.admin.token:}") String adminToken, AdminService admin, PriceBook prices,
                            PricingSettings pricing, Ledger ledger,
                            @Value("${mercato.dev.credit-enabled:false}") boolean devCreditEnabled,
-                           KeyPolicyStore keyPolicies) {
+                           KeyPolicyStore keyPolicies, OperatorService operators) {
+        this.operators = operators;
         this.keyPolicies = keyPolicies;
         this.ledger = ledger;
         this.devCreditEnabled = devCreditEnabled;
@@ -67,9 +70,9 @@ public class AdminController {
     }
 
     @Post("/nodes")
-    public HttpResponse<AdminService.CreatedNode> createNode(HttpRequest<?> request, @Body NewNode body) {
+    public HttpResponse<OperatorService.CreatedNode> createNode(HttpRequest<?> request, @Body NewNode body) {
         requireAdmin(request);
-        return HttpResponse.created(admin.createNode(body.operator(), body.name()));
+        return HttpResponse.created(operators.registerNode(null, body.operator(), body.name()));
     }
 
     /**

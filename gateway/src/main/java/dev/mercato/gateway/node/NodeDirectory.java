@@ -32,6 +32,19 @@ public interface NodeDirectory extends GenericRepository<NodeIdentity, Long> {
         where o.name = :operatorName and n.name = :nodeName""")
     Optional<NodeIdentity> findByName(String operatorName, String nodeName);
 
+    /** Creates the operator owned by the account; does nothing when the name is taken (by anyone). */
+    @Query("insert into operator (name, account_id) values (:name, :accountId) on conflict (name) do nothing")
+    void ensureOperatorOwnedBy(String name, long accountId);
+
+    @Query("select id, name, account_id from operator where name = :name")
+    Optional<OperatorRow> findOperator(String name);
+
+    @Query("select id, name, account_id from operator where account_id = :accountId order by name")
+    List<OperatorRow> operatorsOwnedBy(long accountId);
+
+    @Query("select id, name, created_at, last_seen_at from node where operator_id = :operatorId order by name")
+    List<NodeRow> nodesOf(long operatorId);
+
     @Query("update node set last_seen_at = now() where id = :nodeId")
     void touch(long nodeId);
 

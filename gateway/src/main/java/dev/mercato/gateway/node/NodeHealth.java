@@ -1,7 +1,9 @@
 package dev.mercato.gateway.node;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.serde.annotation.Serdeable;
 
 import java.util.concurrent.TimeUnit;
 
@@ -73,6 +75,8 @@ public final class NodeHealth {
      * breaker's window and null until it holds enough calls; the averages are null until the first
      * sample; the counts are since this gateway started.
      */
+    @Serdeable
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Snapshot(String circuit, @Nullable Double errorRatePercent, @Nullable Double firstByteMillis,
                            @Nullable Double latencyMillis, long attemptsAnswered, long attemptsFailed) {
     }

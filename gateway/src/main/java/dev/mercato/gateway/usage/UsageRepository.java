@@ -17,4 +17,10 @@ public interface UsageRepository extends CrudRepository<UsageRecord, Long> {
         where account_id = :accountId and created_at >= :from and created_at < :to and id < :beforeId
         order by id desc limit :limit""")
     List<UsageRecord> page(long accountId, Instant from, Instant to, long beforeId, int limit);
+
+    /** Requests the operator's nodes served since the time, and what they were billed, per node. */
+    @Query("""
+        select node, count(*) as requests, coalesce(sum(cost_nano), 0) as billed_nano from usage_record
+        where operator_id = :operatorId and created_at >= :since group by node""")
+    List<NodeUsage> usageByNodeSince(long operatorId, Instant since);
 }
