@@ -44,23 +44,38 @@ final class Marketplace implements AutoCloseable {
         return new Marketplace(TestGateway.start(gatewaySettings));
     }
 
-    /** Starts an agent serving the given models from the simulated upstream and waits for its welcome. */
+    /** Starts an always-online agent serving the given models from the simulated upstream and waits for its welcome. */
     NodeAgent startAgent(String operator, SimulatorSettings simulator, int maxConcurrency, List<ModelConfig> models) {
-        return startAgent(operator, maxConcurrency, List.of(new UpstreamConfig(UpstreamType.SIMULATED, null, null,
-            UpstreamConfig.DEFAULT_CONNECT_TIMEOUT_MILLIS, simulator, models)));
+        return startAgent(operator, simulator, maxConcurrency, models, Schedule.ALWAYS_ONLINE);
     }
 
-    /** Starts an agent with the given upstreams (e.g. HTTP connectors) and waits for its welcome. */
+    /** Starts an agent with the schedule, serving the given models from the simulated upstream; waits for its welcome. */
+    NodeAgent startAgent(String operator, SimulatorSettings simulator, int maxConcurrency, List<ModelConfig> models,
+                         Schedule schedule) {
+        return startAgent(operator, maxConcurrency, List.of(new UpstreamConfig(UpstreamType.SIMULATED, null, null,
+            UpstreamConfig.DEFAULT_CONNECT_TIMEOUT_MILLIS, simulator, models)), schedule);
+    }
+
+    /** Starts an always-online agent with the given upstreams (e.g. HTTP connectors) and waits for its welcome. */
     NodeAgent startAgent(String operator, int maxConcurrency, List<UpstreamConfig> upstreams) {
+        return startAgent(operator, maxConcurrency, upstreams, Schedule.ALWAYS_ONLINE);
+    }
+
+    private NodeAgent startAgent(String operator, int maxConcurrency, List<UpstreamConfig> upstreams, Schedule schedule) {
         TestGateway.NewNode node = gateway.createNode(operator);
         NodeAgent agent = NodeAgent.start(new AgentConfig(List.of(URI.create(gateway.nodeUrl())), node.token(),
-            maxConcurrency, Schedule.ALWAYS_ONLINE, upstreams));
+            maxConcurrency, schedule, upstreams));
         agents.add(agent);
         nodesByAgent.put(agent, node);
         if (!agent.awaitConnected(CONNECT_TIMEOUT)) {
             throw new IllegalStateException("agent for " + node.displayName() + " did not connect within " + CONNECT_TIMEOUT);
         }
         return agent;
+    }
+
+    /** How the gateway names the agent's node (x-mercato-node): operator/node. */
+    String nodeNameOf(NodeAgent agent) {
+        return nodesByAgent.get(agent).displayName();
     }
 
     /** The operator of the node an agent serves as, by its id in the database. */
