@@ -42,10 +42,22 @@ final class Writes {
     private final List<Transfer.Move> deltas = new ArrayList<>();
     private final List<Long> addedAccountIds = new ArrayList<>();
     private final List<Counters> addedCounters = new ArrayList<>();
+    private boolean waitForFlush = true;
 
     /** @param now the creation time of the transfers and settlements written */
     Writes(Instant now) {
         this.now = now;
+    }
+
+    /**
+     * Lets the transaction's commit return before its WAL reaches the disk
+     * ({@code synchronous_commit = off} for this transaction only). Only for writes whose loss in a
+     * database crash is harmless; see {@link Ledger#reserveAll}. Any later commit that waits for
+     * the flush (a settle of the same hold, say) makes this one durable too: the WAL is written in
+     * order.
+     */
+    void commitWithoutWaitingForFlush() {
+        waitForFlush = false;
     }
 
     void insertTransfers(List<Transfer> inserted) {
@@ -242,6 +254,9 @@ final class Writes {
         if (statements.isEmpty()) {
             return new Done(0, 0, 0);
         }
+        if (!waitForFlush) {
+            statements.addFirst("set local synchronous_commit to off");
+        }
         if (expected != null) {
             // Runs only if no statement before it failed: an error skips the rest of the round trip.
             statements.add("commit");
@@ -259,6 +274,9 @@ final class Writes {
             }
             try {
                 statement.execute();
+                if (!waitForFlush) {
+                    statement.getMoreResults(); // past the set's own (empty) result
+                }
                 int transfersInserted = 0;
                 int liveHoldsDeleted = 0;
                 if (!parts.isEmpty()) {
