@@ -121,6 +121,11 @@ public final class LocalChain implements AutoCloseable {
 
     /** Anvil's dev account {@code index} (0 to 9), funded with 10,000 ETH at genesis. */
     public Credentials account(int index) {
+        return devAccount(index);
+    }
+
+    /** Anvil's dev account {@code index} (0 to 9) on any chain started from {@link #DEV_MNEMONIC}. */
+    public static Credentials devAccount(int index) {
         Objects.checkIndex(index, DEV_PRIVATE_KEYS.size());
         return Credentials.create(DEV_PRIVATE_KEYS.get(index));
     }
@@ -131,13 +136,18 @@ public final class LocalChain implements AutoCloseable {
      * so it stays right across {@link #reorg}, {@link #revert} and other senders.
      */
     public RawTransactionManager transactionManager(Credentials credentials) {
+        return transactionManager(web3j, credentials);
+    }
+
+    /** As {@link #transactionManager(Credentials)}, for a client of a chain this process did not start. */
+    public static RawTransactionManager transactionManager(Web3j web3j, Credentials credentials) {
         int attempts = (int) (START_TIMEOUT_MILLIS / RECEIPT_POLL_INTERVAL_MILLIS);
         return new RawTransactionManager(web3j, credentials, CHAIN_ID,
                 new PollingTransactionReceiptProcessor(web3j, RECEIPT_POLL_INTERVAL_MILLIS, attempts));
     }
 
     /** EIP-1559 fees and a fixed gas limit that suit every call on MercatoTestUsd and Erc20. */
-    public StaticEIP1559GasProvider gasProvider() {
+    public static StaticEIP1559GasProvider gasProvider() {
         return new StaticEIP1559GasProvider(CHAIN_ID, MAX_FEE_PER_GAS_WEI, MAX_PRIORITY_FEE_PER_GAS_WEI, GAS_LIMIT);
     }
 
@@ -304,6 +314,7 @@ public final class LocalChain implements AutoCloseable {
         private int port;
         private Path toolsDirectory;
         private Path logFile;
+        private Path stateFile;
 
         private Builder() {
         }
@@ -341,6 +352,16 @@ public final class LocalChain implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Keep the chain in {@code stateFile} across restarts ({@code anvil --state}): loaded at start
+         * when it exists, written when anvil stops on a signal. Blocks keep their numbers and hashes,
+         * so a deposit scanner's cursor and stored hashes stay valid. By default nothing is kept.
+         */
+        public Builder stateFile(Path stateFile) {
+            this.stateFile = stateFile.toAbsolutePath();
+            return this;
+        }
+
         /** Where anvil's output goes; by default a new file in {@code target/anvil} of the working directory. */
         public Builder logFile(Path logFile) {
             this.logFile = logFile;
@@ -367,6 +388,9 @@ public final class LocalChain implements AutoCloseable {
             }
             if (slotsInAnEpoch > 0) {
                 command.addAll(List.of("--slots-in-an-epoch", Integer.toString(slotsInAnEpoch)));
+            }
+            if (stateFile != null) {
+                command.addAll(List.of("--state", stateFile.toString()));
             }
             Path log;
             Process process;

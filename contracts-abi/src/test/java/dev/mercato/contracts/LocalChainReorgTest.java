@@ -113,7 +113,7 @@ class LocalChainReorgTest {
     private RawTransaction depositTransaction() {
         String data = FunctionEncoder.encode(new Function("transfer",
                 List.of(new Address(gateway.getAddress()), new Uint256(DEPOSIT_UNITS)), List.of()));
-        StaticEIP1559GasProvider gas = chain.gasProvider();
+        StaticEIP1559GasProvider gas = LocalChain.gasProvider();
         return RawTransaction.createTransaction(chain.chainId(), BigInteger.ZERO, gas.getGasLimit(), token,
                 BigInteger.ZERO, data, gas.getMaxPriorityFeePerGas(), gas.getMaxFeePerGas());
     }

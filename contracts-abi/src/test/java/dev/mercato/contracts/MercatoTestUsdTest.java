@@ -44,7 +44,7 @@ class MercatoTestUsdTest {
         assertEquals(BigInteger.valueOf(6), token.decimals().send());
         assertEquals(BigInteger.ZERO, token.totalSupply().send());
         Erc20 erc20 = Erc20.load(token.getContractAddress(), chain.web3j(),
-                chain.transactionManager(chain.account(0)), chain.gasProvider());
+                chain.transactionManager(chain.account(0)), LocalChain.gasProvider());
         assertEquals(BigInteger.valueOf(6), erc20.decimals().send());
     }
 
@@ -61,7 +61,7 @@ class MercatoTestUsdTest {
         TransactionReceipt deposit = chain.testUsd(address, payer).transfer(gateway.getAddress(), DEPOSIT_UNITS).send();
         assertEquals("0x1", deposit.getStatus());
 
-        Erc20 erc20 = Erc20.load(address, chain.web3j(), chain.transactionManager(gateway), chain.gasProvider());
+        Erc20 erc20 = Erc20.load(address, chain.web3j(), chain.transactionManager(gateway), LocalChain.gasProvider());
         assertEquals(BigInteger.valueOf(987_654_322), erc20.balanceOf(payer.getAddress()).send());
         assertEquals(DEPOSIT_UNITS, erc20.balanceOf(gateway.getAddress()).send());
         assertEquals(ONE_THOUSAND_MUSDC, token.totalSupply().send());
