@@ -23,6 +23,7 @@ public enum ErrorCode {
     CONCURRENCY_LIMIT_EXCEEDED(429, "rate_limit_error", "rate_limit_error", true),
     SIGN_IN_RATE_LIMITED(429, "rate_limit_error", "rate_limit_error", true),
     NOT_FOUND(404, "not_found_error", "invalid_request_error", false),
+    WALLET_LINKED_ELSEWHERE(409, "invalid_request_error", "invalid_request_error", false),
     NO_PROVIDERS_ONLINE(503, "overloaded_error", "service_unavailable_error", true),
     ALL_PROVIDERS_RESTING(503, "overloaded_error", "service_unavailable_error", true),
     ALL_PROVIDERS_BUSY(503, "overloaded_error", "service_unavailable_error", true),

@@ -54,7 +54,7 @@ public class SignInController {
 
     @Post("/sign-in")
     public MutableHttpResponse<SignedInAnswer> signIn(HttpRequest<?> request, @Nullable @Body String json) {
-        SignInBody body = parse(json);
+        SignInBody body = parseBody(jsonMapper, json);
         String secret = Secrets.newSecret(SessionAuthenticator.SECRET_PREFIX);
         SignInService.SignedIn signedIn = signIn.signIn(body.message(), body.signature(), clientIp(request), secret);
         return HttpResponse.ok(new SignedInAnswer(signedIn.accountId(), signedIn.address(),
@@ -76,10 +76,11 @@ public class SignInController {
     }
 
     /**
-     * The body, read here rather than bound by Micronaut, so that one which is not JSON is the
-     * caller's mistake (400) and not a failure of the gateway.
+     * The body of a signed message (a sign-in or a wallet link), read here rather than bound by
+     * Micronaut, so that one which is not JSON is the caller's mistake (400) and not a failure of
+     * the gateway.
      */
-    private SignInBody parse(@Nullable String json) {
+    static SignInBody parseBody(JsonMapper jsonMapper, @Nullable String json) {
         SignInBody body = null;
         if (json != null && !json.isBlank()) {
             try {
@@ -108,12 +109,13 @@ public class SignInController {
      * The connection's peer. Forwarding headers are not read: anyone can write them, and the
      * attempt limits are only as good as the address they count.
      */
-    private static String clientIp(HttpRequest<?> request) {
+    static String clientIp(HttpRequest<?> request) {
         InetSocketAddress remote = request.getRemoteAddress();
         InetAddress address = remote.getAddress();
         return address != null ? address.getHostAddress() : remote.getHostString();
     }
 
+    /** A signed EIP-4361 message: the text exactly as signed, and the wallet's personal_sign signature. */
     @Serdeable
     public record SignInBody(@Nullable String message, @Nullable String signature) {
     }

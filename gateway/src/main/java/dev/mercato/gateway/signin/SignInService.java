@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
+import java.util.OptionalLong;
 
 /**
  * Sign-In with Ethereum: hands out nonces, and turns a signed EIP-4361 message into a
@@ -69,6 +70,29 @@ class SignInService {
      * @param sessionSecret the cookie secret of the new session; only its hash is stored
      */
     SignedIn signIn(String message, String signature, String clientIp, String sessionSecret) {
+        SiweMessage siwe = verify(message, signature, clientIp, new Purpose.SignIn());
+        String address = siwe.address().toLowerCase(Locale.ROOT);
+        Instant now = now();
+        Instant expiresAt = now.plus(settings.sessionTtl());
+        SignInStore.SignedIn signedIn = store.signIn(siwe.nonce(), address, Secrets.hash(sessionSecret), now, expiresAt,
+            settings.nonceTtl().toSeconds());
+        if (signedIn.created()) {
+            LOG.info("Created account {} for wallet {} at its first sign-in", signedIn.accountId(), siwe.address());
+        }
+        LOG.info("Account {} signed in with wallet {} (session {}, until {})", signedIn.accountId(), siwe.address(),
+            signedIn.sessionId(), expiresAt);
+        return new SignedIn(signedIn.accountId(), siwe.address(), expiresAt, signedIn.created());
+    }
+
+    /**
+     * Everything about a signed message that needs no database: attempt limits, the text, its scope,
+     * its statement for the purpose, its times, and that the named wallet signed it. The nonce is
+     * left for the transaction that stores what the message was for.
+     *
+     * @throws ApiError.Exception {@code invalid_request} for a malformed message or signature,
+     *                            {@code sign_in_failed} naming the check that failed, {@code sign_in_rate_limited}
+     */
+    SiweMessage verify(String message, String signature, String clientIp, Purpose purpose) {
         WindowDecision perIp = limiter.tryRequest("sign-in-ip:" + clientIp, settings.attemptsPerMinutePerIp());
         if (!perIp.admitted()) {
             throw limited("Too many sign-in attempts from this IP (limit " + settings.attemptsPerMinutePerIp()
@@ -83,23 +107,15 @@ class SignInService {
                 + settings.attemptsPerMinutePerAddress() + " a minute); retry in " + perAddress.retryAfterSeconds()
                 + " seconds.", perAddress);
         }
-        Instant now = now();
         checkScope(siwe);
-        checkTimes(siwe, now);
+        checkStatement(siwe, purpose);
+        checkTimes(siwe, now());
         String signer = PersonalSignature.recoverAddress(message, signature);
         if (!signer.equals(address)) {
             throw failed("The signature was made by " + Keys.toChecksumAddress(signer) + ", not by the message's address "
                 + siwe.address() + "; sign with the wallet the message names.");
         }
-        Instant expiresAt = now.plus(settings.sessionTtl());
-        SignInStore.SignedIn signedIn = store.signIn(siwe.nonce(), address, Secrets.hash(sessionSecret), now, expiresAt,
-            settings.nonceTtl().toSeconds());
-        if (signedIn.created()) {
-            LOG.info("Created account {} for wallet {} at its first sign-in", signedIn.accountId(), siwe.address());
-        }
-        LOG.info("Account {} signed in with wallet {} (session {}, until {})", signedIn.accountId(), siwe.address(),
-            signedIn.sessionId(), expiresAt);
-        return new SignedIn(signedIn.accountId(), siwe.address(), expiresAt, signedIn.created());
+        return siwe;
     }
 
     /** Ends the session of this cookie secret; signing out twice, or without a session, does nothing. */
@@ -131,6 +147,35 @@ class SignInService {
         if (siwe.chainId() != settings.chainId()) {
             throw failed("The message is for chain ID " + siwe.chainId() + ", but this gateway signs in on chain ID "
                 + settings.chainId() + ".");
+        }
+    }
+
+    /**
+     * A link's statement names its account, and a sign-in's may be anything else, so a signature made to
+     * sign in never links a wallet, one made to link never signs in, and one made for account A never
+     * links to account B.
+     */
+    private static void checkStatement(SiweMessage siwe, Purpose purpose) {
+        OptionalLong linksTo = LinkStatement.accountOf(siwe.statement());
+        switch (purpose) {
+            case Purpose.SignIn _ -> {
+                if (linksTo.isPresent()) {
+                    throw failed("The message links a wallet to account " + linksTo.getAsLong()
+                        + " and cannot sign in; sign a sign-in message instead.");
+                }
+            }
+            case Purpose.LinkWallet link -> {
+                String expected = LinkStatement.forAccount(link.accountId());
+                if (linksTo.isPresent() && linksTo.getAsLong() != link.accountId()) {
+                    throw failed("The message links the wallet to account " + linksTo.getAsLong()
+                        + ", but this session is signed in to account " + link.accountId() + "; sign the statement '"
+                        + expected + "'.");
+                }
+                if (!expected.equals(siwe.statement())) {
+                    throw failed("A message that links a wallet must have the statement '" + expected + "'; it has "
+                        + (siwe.statement() == null ? "none" : "'" + siwe.statement() + "'") + ".");
+                }
+            }
         }
     }
 
@@ -172,6 +217,17 @@ class SignInService {
     private static ApiError.Exception limited(String message, WindowDecision decision) {
         return new ApiError.Exception(ApiError.of(ErrorCode.SIGN_IN_RATE_LIMITED, message)
             .withRetryAfter(decision.retryAfterSeconds()));
+    }
+
+    /** What a signed message is meant to do, which its statement must agree with. */
+    sealed interface Purpose {
+        /** Open a session for the wallet. */
+        record SignIn() implements Purpose {
+        }
+
+        /** Link the wallet to this account. */
+        record LinkWallet(long accountId) implements Purpose {
+        }
     }
 
     record IssuedNonce(String nonce, Instant expiresAt) {

@@ -8,12 +8,13 @@ import java.time.Duration;
 
 /**
  * Sign-In with Ethereum (application.yml: mercato.sign-in): what a message must name to sign
- * in here, how long nonces and sessions last, and how many attempts one IP and one wallet get.
+ * in here, how long nonces and sessions last, how many attempts one IP and one wallet get, and
+ * how many wallets one account may link.
  */
 @ConfigurationProperties("mercato.sign-in")
 public record SignInSettings(String domain, String uri, long chainId, Duration nonceTtl, Duration sessionTtl,
                              int attemptsPerMinutePerIp, int attemptsPerMinutePerAddress, int noncesPerMinutePerIp,
-                             int maxPendingNonces) {
+                             int maxPendingNonces, int maxWalletsPerAccount) {
 
     public SignInSettings {
         if (domain == null || domain.isBlank()) {
@@ -29,6 +30,7 @@ public record SignInSettings(String domain, String uri, long chainId, Duration n
         requirePositive("attempts-per-minute-per-address", attemptsPerMinutePerAddress);
         requirePositive("nonces-per-minute-per-ip", noncesPerMinutePerIp);
         requirePositive("max-pending-nonces", maxPendingNonces);
+        requirePositive("max-wallets-per-account", maxWalletsPerAccount);
     }
 
     /** The origin's scheme, which a message that names a scheme must name. */

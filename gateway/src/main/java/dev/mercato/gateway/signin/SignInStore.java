@@ -7,6 +7,7 @@ import dev.mercato.gateway.error.ApiError;
 import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.ledger.AccountFlags;
 import dev.mercato.ledger.Ledger;
+import io.micronaut.transaction.TransactionDefinition;
 import io.micronaut.transaction.annotation.Transactional;
 import jakarta.inject.Singleton;
 import org.web3j.crypto.Keys;
@@ -60,6 +61,41 @@ class SignInStore {
     @Transactional
     SignedIn signIn(String nonce, String address, String tokenHash, Instant now, Instant sessionExpiresAt,
                     long nonceTtlSeconds) {
+        useNonce(nonce, now, nonceTtlSeconds);
+        boolean created = false;
+        Optional<WalletRow> wallet = wallets.findLinked(address);
+        long accountId;
+        if (wallet.isPresent()) {
+            accountId = wallet.get().accountId();
+        } else {
+            // A wallet no account holds: never seen, or unlinked from the account it had (it never
+            // returns there on its own; that account links it again if it wants it back).
+            AccountRow account = accounts.save(new AccountRow(null, Keys.toChecksumAddress(address), null));
+            // A first sign-in or a link of the same wallet on another connection may be binding it now; this
+            // waits for it, and whichever binding is stored wins. A losing account is removed with no trace.
+            if (wallets.claim(address, account.id(), now) == 1) {
+                created = true;
+                accountId = account.id();
+                // Idempotent and in its own transaction: if this one rolls back, an unused ledger account remains.
+                ledger.ensureAccount(Billing.userAccount(account.id()), AccountFlags.USER);
+            } else {
+                accounts.deleteById(account.id());
+                accountId = wallets.findLinked(address).orElseThrow().accountId();
+            }
+        }
+        WebSessionRow session = sessions.save(new WebSessionRow(null, tokenHash, accountId, address, now,
+            sessionExpiresAt, null));
+        return new SignedIn(session.id(), accountId, created);
+    }
+
+    /**
+     * Uses the nonce of a signed message, in the caller's transaction, so the nonce is gone exactly when
+     * what the message was for (a session, a link) is stored.
+     *
+     * @throws ApiError.Exception {@code sign_in_failed} when the nonce expired, was never issued or was used
+     */
+    @Transactional(propagation = TransactionDefinition.Propagation.MANDATORY)
+    void useNonce(String nonce, Instant now, long nonceTtlSeconds) {
         Optional<NonceRow> issued = nonces.findByNonce(nonce);
         if (issued.isPresent() && !issued.get().expiresAt().isAfter(now)) {
             throw failed("The nonce " + nonce + " expired at " + issued.get().expiresAt() + " (nonces last "
@@ -69,26 +105,6 @@ class SignInStore {
             throw failed("The nonce " + nonce + " was not issued by this gateway or was already used; request a new "
                 + "one from GET /auth/nonce and sign again.");
         }
-        boolean created = false;
-        Optional<WalletRow> wallet = wallets.findByAddress(address);
-        if (wallet.isEmpty()) {
-            AccountRow account = accounts.save(new AccountRow(null, Keys.toChecksumAddress(address), null));
-            // A first sign-in of the same wallet on another connection may be binding it now; this waits
-            // for it, and whichever binding is stored wins. A losing account is removed with no trace.
-            wallets.insertIfAbsent(address, account.id(), now);
-            wallet = wallets.findByAddress(address);
-            if (wallet.orElseThrow().accountId() == account.id()) {
-                created = true;
-                // Idempotent and in its own transaction: if this one rolls back, an unused ledger account remains.
-                ledger.ensureAccount(Billing.userAccount(account.id()), AccountFlags.USER);
-            } else {
-                accounts.deleteById(account.id());
-            }
-        }
-        long accountId = wallet.orElseThrow().accountId();
-        WebSessionRow session = sessions.save(new WebSessionRow(null, tokenHash, accountId, address, now,
-            sessionExpiresAt, null));
-        return new SignedIn(session.id(), accountId, created);
     }
 
     /** Marks the session signed out; a session signed out already keeps its first sign-out time. */

@@ -18,4 +18,10 @@ interface WebSessionRepository extends GenericRepository<WebSessionRow, Long> {
 
     @Query("update web_session set signed_out_at = :now where token_hash = :tokenHash and signed_out_at is null")
     void signOut(String tokenHash, Instant now);
+
+    /** Ends the account's open sessions that this wallet signed in, as its unlinking does. */
+    @Query("""
+        update web_session set signed_out_at = :now
+        where account_id = :accountId and address = :address and signed_out_at is null""")
+    int signOutWallet(long accountId, String address, Instant now);
 }
