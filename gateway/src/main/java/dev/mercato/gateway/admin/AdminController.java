@@ -66,7 +66,8 @@ public class AdminController {
     @Post("/accounts")
     public HttpResponse<AdminService.CreatedAccount> createAccount(HttpRequest<?> request, @Body NewAccount body) {
         requireAdmin(request);
-        return HttpResponse.created(admin.createAccount(body.name(), body.key() == null ? Map.of() : body.key()));
+        return HttpResponse.created(admin.createAccount(body.name(), body.key() == null ? Map.of() : body.key(),
+            body.wallet()));
     }
 
     @Post("/nodes")
@@ -158,7 +159,7 @@ public class AdminController {
 
     /** An account and the settings of its first key (as the key API takes them; none: the platform defaults). */
     @Serdeable
-    public record NewAccount(String name, @Nullable Map<String, Object> key) {
+    public record NewAccount(String name, @Nullable Map<String, Object> key, @Nullable String wallet) {
     }
 
     @Serdeable

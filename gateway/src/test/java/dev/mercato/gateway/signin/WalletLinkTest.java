@@ -121,6 +121,39 @@ class WalletLinkTest {
     }
 
     @Test
+    void anAdminMakesAnAccountForAKnownWalletAndThatWalletSignsInToIt() throws Exception {
+        TestWallet wallet = TestWallet.create();
+
+        HttpResponse<String> created = gateway.adminCall("/admin/accounts",
+            "{\"name\":\"known wallet\",\"wallet\":\"" + wallet.address() + "\"}");
+
+        assertEquals(201, created.statusCode(), created.body());
+        long accountId = ((Number) json(created).get("accountId")).longValue();
+        assertEquals(wallet.address().toLowerCase(Locale.ROOT), json(created).get("wallet"));
+        assertEquals(accountId, accountOfWallet(wallet));
+        assertEquals(accountId, accountId(wallet.signIn(gateway)));
+    }
+
+    @Test
+    void anAdminAccountForAWalletOfAnotherAccountIsNotMade() throws Exception {
+        TestWallet theirs = TestWallet.create();
+        long theirAccountId = accountId(theirs.signIn(gateway));
+        long accountsBefore = accountCount();
+
+        HttpResponse<String> taken = gateway.adminCall("/admin/accounts",
+            "{\"name\":\"taken wallet\",\"wallet\":\"" + theirs.address() + "\"}");
+        HttpResponse<String> malformed = gateway.adminCall("/admin/accounts", "{\"name\":\"bad\",\"wallet\":\"0x12\"}");
+
+        assertRefused(taken, 409, "wallet_linked_elsewhere",
+            "The wallet " + theirs.address() + " belongs to another account; unlink it there first.");
+        assertRefused(malformed, 400, "invalid_request",
+            "A wallet is a 0x-prefixed address of 40 hex digits; was '0x12'.");
+        // The account, its key and its wallet are made together or not at all.
+        assertEquals(accountsBefore, accountCount());
+        assertEquals(theirAccountId, accountOfWallet(theirs));
+    }
+
+    @Test
     void refusesASignInSignatureReplayedAsALink() throws Exception {
         String session = TestWallet.create().signIn(gateway);
         long accountId = accountId(session);
@@ -509,6 +542,15 @@ class WalletLinkTest {
             try (ResultSet rows = select.executeQuery()) {
                 return rows.next() ? rows.getLong(1) : -1;
             }
+        }
+    }
+
+    private static long accountCount() throws SQLException {
+        try (Connection connection = database().getConnection();
+             PreparedStatement query = connection.prepareStatement("select count(*) from account");
+             ResultSet rows = query.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
         }
     }
 
