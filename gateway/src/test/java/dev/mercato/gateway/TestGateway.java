@@ -13,6 +13,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,6 +51,24 @@ public final class TestGateway implements AutoCloseable {
         properties.putAll(settings);
         ApplicationContext context = ApplicationContext.builder().properties(properties).start();
         return new TestGateway(context.getBean(EmbeddedServer.class).start());
+    }
+
+    /**
+     * Runs statements on the shared database before a gateway starts, to clear what an earlier
+     * test left under an id that every test reuses (the local chain's id, say).
+     */
+    public static void execute(String... statements) {
+        Map<String, Object> datasource = sharedDatabase().micronautProperties();
+        try (Connection connection = DriverManager.getConnection((String) datasource.get("datasources.default.url"),
+                (String) datasource.get("datasources.default.username"),
+                (String) datasource.getOrDefault("datasources.default.password", ""));
+             Statement statement = connection.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not run " + String.join("; ", statements), e);
+        }
     }
 
     private static synchronized DatabaseLocation sharedDatabase() {

@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -132,6 +133,73 @@ public final class Ledger {
             } else {
                 requireSameAsStored(connection, transfer);
             }
+            return null;
+        });
+    }
+
+    /**
+     * Posts single-phase transfers and runs the caller's {@code work} in one database transaction:
+     * all of it commits, or none of it. The work runs first, so it can take its own row locks
+     * and refuse (by throwing) before any account is locked or written; then the accounts the
+     * new transfers touch are locked in ascending id order, checked and updated.
+     *
+     * <p>Idempotent on each transfer id, as {@link #transfer} is: a transfer already stored (or
+     * repeated earlier in the list) with the same fields is a no-op. This is what lets a caller
+     * record an outside event (an on-chain deposit) together with its own bookkeeping (a scan
+     * cursor) and deliver it again after a crash without crediting it twice.
+     *
+     * @param requests at most {@link #MAX_BATCH}; may be empty, then only the work runs
+     * @throws TransferConflict if a transfer id exists with different fields; nothing is written
+     * @throws InsufficientBalance if a debit account's balance flag refuses a transfer; nothing is written
+     * @throws LedgerFailure if the database failed (the work's own SQL errors included); nothing is written
+     * @throws IllegalArgumentException if a request is malformed or the list is longer than {@link #MAX_BATCH}
+     */
+    public void transferAll(List<TransferRequest> requests, SqlWork work) {
+        Objects.requireNonNull(requests, "requests");
+        Objects.requireNonNull(work, "work");
+        if (requests.size() > MAX_BATCH) {
+            throw new IllegalArgumentException("a batch holds at most " + MAX_BATCH + " transfers, got " + requests.size());
+        }
+        for (TransferRequest request : requests) {
+            Objects.requireNonNull(request.id(), "id");
+            requireTransferFields(request.debitKey(), request.creditKey(), request.amountNano(), request.code(),
+                request.userData());
+        }
+        transactions.run("transfer " + requests.size() + " transfer(s) with the caller's work", connection -> {
+            work.run(connection);
+            if (requests.isEmpty()) {
+                return null;
+            }
+            List<Transfer> transfers = new ArrayList<>(requests.size());
+            for (TransferRequest request : requests) {
+                transfers.add(new Transfer(request.id(), account(connection, request.debitKey()),
+                    account(connection, request.creditKey()), request.amountNano(), request.code(),
+                    Transfer.Phase.SINGLE, null, null, request.userData()));
+            }
+            Map<UUID, Transfer> stored = findTransfers(connection, transfers.stream().map(Transfer::id).distinct().toList());
+            Map<UUID, Transfer> fresh = new LinkedHashMap<>();
+            for (Transfer transfer : transfers) {
+                Transfer earlier = stored.containsKey(transfer.id()) ? stored.get(transfer.id()) : fresh.get(transfer.id());
+                if (earlier == null) {
+                    fresh.put(transfer.id(), transfer);
+                } else {
+                    String difference = transfer.firstDifference(earlier);
+                    if (difference != null) {
+                        throw new TransferConflict(transfer.id(), difference);
+                    }
+                }
+            }
+            if (fresh.isEmpty()) {
+                return null;
+            }
+            List<Transfer.Move> moves = new ArrayList<>();
+            fresh.values().forEach(transfer -> moves.addAll(transfer.moves(0)));
+            Postings.Locked locked = Postings.lock(connection, moves);
+            Writes writes = new Writes(now());
+            writes.insertTransfers(List.copyOf(fresh.values()));
+            Postings.stage(locked, moves, writes);
+            // A transfer found free above but written meanwhile by another transaction makes this run again and see it.
+            requireAllInserted(writes.execute(connection), fresh.size(), 0);
             return null;
         });
     }

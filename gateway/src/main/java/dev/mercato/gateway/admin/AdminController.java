@@ -1,6 +1,5 @@
 package dev.mercato.gateway.admin;
 
-import dev.mercato.gateway.auth.Secrets;
 import dev.mercato.gateway.billing.Billing;
 import dev.mercato.gateway.billing.ModelPrice;
 import dev.mercato.gateway.billing.PriceBook;
@@ -16,7 +15,6 @@ import dev.mercato.ledger.TransferIds;
 import dev.mercato.ledger.Usdc;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Body;
@@ -33,14 +31,14 @@ import java.util.Map;
 
 /**
  * The operator-of-the-platform API, guarded by the admin token from configuration
- * ({@code mercato.admin.token}): creates consumer accounts with a first key, and registers
- * provider nodes. With no token configured, every call is refused.
+ * ({@code mercato.admin.token}, see {@link AdminGuard}): creates consumer accounts with a first
+ * key, and registers provider nodes. With no token configured, every call is refused.
  */
 @Controller("/admin")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class AdminController {
 
-    private final String adminToken;
+    private final AdminGuard guard;
     private final AdminService admin;
     private final PriceBook prices;
     private final PricingSettings pricing;
@@ -49,7 +47,7 @@ public class AdminController {
     private final KeyPolicyStore keyPolicies;
     private final OperatorService operators;
 
-    public AdminController(@Value("${mercato.admin.token:}") String adminToken, AdminService admin, PriceBook prices,
+    public AdminController(AdminGuard guard, AdminService admin, PriceBook prices,
                            PricingSettings pricing, Ledger ledger,
                            @Value("${mercato.dev.credit-enabled:false}") boolean devCreditEnabled,
                            KeyPolicyStore keyPolicies, OperatorService operators) {
@@ -57,7 +55,7 @@ public class AdminController {
         this.keyPolicies = keyPolicies;
         this.ledger = ledger;
         this.devCreditEnabled = devCreditEnabled;
-        this.adminToken = adminToken;
+        this.guard = guard;
         this.admin = admin;
         this.prices = prices;
         this.pricing = pricing;
@@ -65,14 +63,14 @@ public class AdminController {
 
     @Post("/accounts")
     public HttpResponse<AdminService.CreatedAccount> createAccount(HttpRequest<?> request, @Body NewAccount body) {
-        requireAdmin(request);
+        guard.require(request);
         return HttpResponse.created(admin.createAccount(body.name(), body.key() == null ? Map.of() : body.key(),
             body.wallet()));
     }
 
     @Post("/nodes")
     public HttpResponse<OperatorService.CreatedNode> createNode(HttpRequest<?> request, @Body NewNode body) {
-        requireAdmin(request);
+        guard.require(request);
         return HttpResponse.created(operators.registerNode(null, body.operator(), body.name()));
     }
 
@@ -83,7 +81,7 @@ public class AdminController {
      */
     @Post("/dev-credit")
     public HttpResponse<DevCredited> devCredit(HttpRequest<?> request, @Body NewDevCredit body) {
-        requireAdmin(request);
+        guard.require(request);
         if (!devCreditEnabled) {
             throw new ApiError.Exception(ApiError.of(ErrorCode.NOT_FOUND,
                 "Dev credit is off: it exists only for a local marketplace (mercato.dev.credit-enabled)."));
@@ -109,7 +107,7 @@ public class AdminController {
     /** Sets a model's price from now on; requests admitted before keep the price they were admitted at. */
     @Post("/prices")
     public HttpResponse<ModelPrice> setPrice(HttpRequest<?> request, @Body NewPrice body) {
-        requireAdmin(request);
+        guard.require(request);
         ModelPrice price;
         try {
             price = new ModelPrice(body.modelId(), body.inputPerMillionMicros(), body.outputPerMillionMicros(),
@@ -128,33 +126,22 @@ public class AdminController {
     /** A model's prices, newest first: the one in force and every one before it. */
     @Get("/prices/{modelId}")
     public List<ModelPrice> priceHistory(HttpRequest<?> request, @PathVariable String modelId) {
-        requireAdmin(request);
+        guard.require(request);
         return prices.history(modelId);
     }
 
     /** The platform-wide key defaults and ceilings. */
     @Get("/key-policy")
     public KeyPolicy keyPolicy(HttpRequest<?> request) {
-        requireAdmin(request);
+        guard.require(request);
         return keyPolicies.current();
     }
 
     /** Changes the key defaults (for keys created from now on) and the ceilings (for settings made from now on). */
     @Post("/key-policy")
     public KeyPolicy changeKeyPolicy(HttpRequest<?> request, @Body KeyPolicy policy) {
-        requireAdmin(request);
+        guard.require(request);
         return keyPolicies.change(policy.checked());
-    }
-
-    private void requireAdmin(HttpRequest<?> request) {
-        String authorization = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
-        String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-            ? authorization.substring(7).trim() : "";
-        if (adminToken.isBlank() || !Secrets.constantTimeEquals(presented, adminToken)) {
-            throw new ApiError.Exception(ApiError.of(ErrorCode.ADMIN_UNAUTHORIZED, adminToken.isBlank()
-                ? "The admin API is off: set mercato.admin.token (MERCATO_ADMIN_TOKEN) to enable it."
-                : "The admin token is missing or wrong: send 'Authorization: Bearer <admin token>'."));
-        }
     }
 
     /** An account and the settings of its first key (as the key API takes them; none: the platform defaults). */

@@ -33,6 +33,7 @@ public enum ErrorCode {
     UPSTREAM_TIMEOUT(504, "timeout_error", "server_error", true),
     UPSTREAM_OVERLOADED(529, "overloaded_error", "server_error", true),
     RESPONSE_TOO_LARGE(502, "api_error", "server_error", false),
+    DEPOSIT_ALREADY_ASSIGNED(409, "invalid_request_error", "invalid_request_error", false),
     ADMIN_UNAUTHORIZED(401, "authentication_error", "invalid_request_error", false),
     INTERNAL_ERROR(500, "api_error", "server_error", true);
 

@@ -1,0 +1,94 @@
+package dev.mercato.gateway.deposits;
+
+import dev.mercato.ledger.AccountFlags;
+import dev.mercato.ledger.Ledger;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.env.Environment;
+import io.micronaut.json.JsonMapper;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * The configured chains ({@code mercato.chains}) and one scanner thread per chain, started with
+ * the gateway and stopped with it. With no chain configured, deposits are off.
+ */
+@Singleton
+@Context // reads and checks mercato.chains at start-up, so a mistake there stops the gateway at once
+public class DepositScanners {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DepositScanners.class);
+
+    /** How long stopping waits for a scanner to finish its pass (an RPC call is bounded by its own timeout). */
+    static final long STOP_WAIT_MILLIS = 10_000;
+
+    private final List<ChainSettings> chains;
+    private final Map<Long, DepositScanner> scanners = new LinkedHashMap<>();
+    private final List<ChainRpc> clients = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+
+    DepositScanners(Environment environment, DepositStore store, Ledger ledger, JsonMapper json, Clock clock) {
+        List<?> configured = environment.getProperty("mercato.chains", List.class).orElse(List.of());
+        this.chains = ChainSettings.parse(configured);
+        if (chains.isEmpty()) {
+            LOG.info("Deposits are off: no chain is configured (mercato.chains).");
+            return;
+        }
+        ledger.ensureAccount(DepositScanner.UNASSIGNED_ACCOUNT, DepositScanner.UNASSIGNED_FLAGS);
+        for (ChainSettings chain : chains) {
+            ledger.ensureAccount(chain.assetAccount(), AccountFlags.SOURCE);
+            // java.util.Random, not ThreadLocalRandom: a pass may run on a thread other than the scanner's.
+            Backoff backoff = new Backoff(chain.initialBackoff(), chain.maxBackoff(), new Random());
+            ChainRpc rpc = new ChainRpc(chain, json, backoff);
+            clients.add(rpc);
+            scanners.put(chain.chainId(), new DepositScanner(chain, rpc, store, ledger, clock, backoff));
+        }
+    }
+
+    @PostConstruct
+    void start() {
+        for (DepositScanner scanner : scanners.values()) {
+            ChainSettings chain = scanner.settings();
+            threads.add(Thread.ofVirtual().name("deposits-" + chain.chainId()).start(scanner::run));
+            LOG.info("Scanning chain {} ({}) for USDC {} deposits to {}, final when {}", chain.chainId(), chain.name(),
+                chain.usdcAddress(), chain.treasuryAddress(), chain.finalityText());
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        scanners.values().forEach(DepositScanner::stop);
+        threads.forEach(Thread::interrupt);
+        for (Thread thread : threads) {
+            try {
+                if (!thread.join(Duration.ofMillis(STOP_WAIT_MILLIS))) {
+                    LOG.warn("The deposit scanner {} did not stop within {} ms", thread.getName(), STOP_WAIT_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        clients.forEach(ChainRpc::close);
+    }
+
+    /** The configured chains, in configuration order; empty when deposits are off. */
+    public List<ChainSettings> chains() {
+        return chains;
+    }
+
+    Optional<DepositScanner> scanner(long chainId) {
+        return Optional.ofNullable(scanners.get(chainId));
+    }
+}
