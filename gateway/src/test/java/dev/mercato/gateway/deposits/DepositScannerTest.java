@@ -234,6 +234,24 @@ class DepositScannerTest {
         assertEquals(null, reviewOrNull(receipt.getTransactionHash()));
     }
 
+    @Test
+    void aTransferFromAWalletUnlinkedFromItsAccountWaitsForReviewInsteadOfCreditingIt() throws Exception {
+        fixture = DepositFixture.start();
+        Depositor former = fixture.depositor(3_000_000, true);
+        // The state an unlink through DELETE /account/wallets leaves (WalletLinkTest covers the API).
+        TestGateway.execute("update wallet set unlinked_at = now() where address = '" + former.address() + "'");
+        TransactionReceipt receipt = fixture.deposit(former, 3_000_000);
+        fixture.finalizeAll();
+
+        fixture.scan();
+
+        assertEquals(0, fixture.balanceNano(former.accountId()));
+        Map<?, ?> queued = review(receipt.getTransactionHash());
+        assertEquals("review", queued.get("status"));
+        assertEquals("3", queued.get("amountUsdc"));
+        assertTrue(queued.containsKey("accountId") && queued.get("accountId") == null);
+    }
+
     private HttpResponse<String> assign(long depositId, long accountId) throws Exception {
         return fixture.call("POST", "/admin/deposits/review/" + depositId + "/assign", null,
             "{\"accountId\":" + accountId + "}");
