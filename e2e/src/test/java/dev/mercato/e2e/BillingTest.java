@@ -17,6 +17,7 @@ import dev.mercato.ledger.Usdc;
 import dev.mercato.protocol.TokenUsage;
 import dev.mercato.simulator.SimulatorSettings;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,15 @@ class BillingTest {
         consumer = market.gateway.createAccount();
         client = AnthropicOkHttpClient.builder().baseUrl(market.gateway.baseUrl()).apiKey(consumer.apiKey())
             .maxRetries(0).timeout(Duration.ofSeconds(30)).build();
+    }
+
+    /**
+     * Settles run after the answer: wait for this test's, so none lands in the next test's
+     * before-and-after reading of the shared operator and fee accounts.
+     */
+    @AfterEach
+    void awaitSettlement() throws InterruptedException {
+        settled();
     }
 
     private String user() {
