@@ -20,6 +20,7 @@ import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.tx.gas.StaticEIP1559GasProvider;
+import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 
 /** What {@code anvil_reorg} does to a deposit the scanner has already seen. */
 class LocalChainReorgTest {
@@ -76,8 +77,9 @@ class LocalChainReorgTest {
     void aReorgReplayingTheSignedDepositMovesItsLogToANewBlock() throws Exception {
         String signed = chain.transactionManager(payer).sign(depositTransaction());
         EthSendTransaction sent = chain.web3j().ethSendRawTransaction(signed).send();
-        TransactionReceipt deposit = chain.web3j().ethGetTransactionReceipt(sent.getTransactionHash()).send()
-                .getTransactionReceipt().orElseThrow();
+        // Automine answers the send before the receipt can be read: wait for it as senders do.
+        TransactionReceipt deposit = new PollingTransactionReceiptProcessor(chain.web3j(),
+                LocalChain.RECEIPT_POLL_INTERVAL_MILLIS, 200).waitForTransactionReceipt(sent.getTransactionHash());
         long depositBlock = deposit.getBlockNumber().longValueExact();
         chain.mine(2);
 
