@@ -170,6 +170,20 @@ class DepositStore {
         }
     }
 
+    /** Binds the first nine columns both deposit upserts share, in the order of their column lists. */
+    private static void bindDeposit(PreparedStatement upsert, long chainId, TransferLog log, long amountUnits,
+                                    long amountNano, Long accountId) throws SQLException {
+        upsert.setLong(1, chainId);
+        upsert.setString(2, log.txHash());
+        upsert.setInt(3, log.logIndex());
+        upsert.setLong(4, log.blockNumber());
+        upsert.setString(5, log.blockHash());
+        upsert.setString(6, log.fromAddress());
+        upsert.setLong(7, amountUnits);
+        upsert.setLong(8, amountNano);
+        upsert.setObject(9, accountId);
+    }
+
     /**
      * Writes final deposits: a new row, or a pending row made final (its block as it is now).
      *
@@ -190,16 +204,8 @@ class DepositStore {
                         credited_at = excluded.credited_at
                     where deposit.status = 'pending'""")) {
             for (Booking booking : bookings) {
-                TransferLog log = booking.log();
-                upsert.setLong(1, chainId);
-                upsert.setString(2, log.txHash());
-                upsert.setInt(3, log.logIndex());
-                upsert.setLong(4, log.blockNumber());
-                upsert.setString(5, log.blockHash());
-                upsert.setString(6, log.fromAddress());
-                upsert.setLong(7, booking.amountUnits());
-                upsert.setLong(8, booking.amountNano());
-                upsert.setObject(9, booking.accountId());
+                bindDeposit(upsert, chainId, booking.log(), booking.amountUnits(), booking.amountNano(),
+                    booking.accountId());
                 upsert.setString(10, booking.accountId() == null ? "review" : "credited");
                 upsert.setTimestamp(11, Timestamp.from(now));
                 upsert.setTimestamp(12, Timestamp.from(now));
@@ -256,16 +262,9 @@ class DepositStore {
                                     account_id = excluded.account_id
                                 where deposit.status = 'pending'""")) {
                         for (Sighting sighting : seen) {
-                            TransferLog log = sighting.log();
-                            upsert.setLong(1, chainId);
-                            upsert.setString(2, log.txHash());
-                            upsert.setInt(3, log.logIndex());
-                            upsert.setLong(4, log.blockNumber());
-                            upsert.setString(5, log.blockHash());
-                            upsert.setString(6, log.fromAddress());
-                            upsert.setLong(7, sighting.amountUnits());
-                            upsert.setLong(8, Math.multiplyExact(sighting.amountUnits(), DepositScanner.NANO_PER_UNIT));
-                            upsert.setObject(9, sighting.accountId());
+                            bindDeposit(upsert, chainId, sighting.log(), sighting.amountUnits(),
+                                Math.multiplyExact(sighting.amountUnits(), DepositScanner.NANO_PER_UNIT),
+                                sighting.accountId());
                             upsert.setTimestamp(10, Timestamp.from(now));
                             upsert.addBatch();
                         }
