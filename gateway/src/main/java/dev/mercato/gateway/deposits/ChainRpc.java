@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
 
 /**
  * The few Ethereum JSON-RPC calls the deposit scanner makes, over plain HTTP: {@code eth_chainId},
- * {@code eth_getBlockByNumber} and {@code eth_getLogs} for USDC transfers to the treasury. Every
+ * {@code eth_call} for the token's decimals, {@code eth_getBlockByNumber}, and {@code eth_getLogs}
+ * for USDC transfers to the treasury. Every
  * call has a timeout and a response size limit, and is retried a bounded number of times with
  * jittered backoff: a rate limit is waited out on the same URL, an outage moves to the next URL.
  * A range the provider refuses is not retried here; the scanner asks again in smaller pieces.
@@ -53,6 +54,8 @@ final class ChainRpc implements AutoCloseable {
         "block range|range (is )?too (large|wide|big)|too many (results|logs|blocks)|more than \\d+ (results|logs)"
             + "|response size|result size|returned more than|limited to|exceeds? (the )?max", Pattern.CASE_INSENSITIVE);
     private static final Pattern HASH = Pattern.compile("0x[0-9a-f]{64}");
+    /** The first four bytes of keccak256("decimals()"). */
+    private static final String DECIMALS_SELECTOR = "0x313ce567";
     private static final Pattern QUANTITY = Pattern.compile("0x[0-9a-f]{1,16}");
 
     private final ChainSettings settings;
@@ -73,6 +76,21 @@ final class ChainRpc implements AutoCloseable {
 
     long chainId() throws RpcFailure {
         return quantity(call("eth_chainId", "[]"), "eth_chainId");
+    }
+
+    /**
+     * The token's {@code decimals()} at the latest block, or -1 when the address answers no such
+     * call (no contract there, or not an ERC-20).
+     */
+    long tokenDecimals() throws RpcFailure {
+        JsonNode result = call("eth_call", "[{\"to\":\"" + settings.usdcAddress() + "\",\"data\":\""
+            + DECIMALS_SELECTOR + "\"},\"latest\"]");
+        String word = lowerText(result);
+        if (word == null || !HASH.matcher(word).matches()) {
+            return -1;
+        }
+        BigInteger decimals = new BigInteger(word.substring(2), 16);
+        return decimals.bitLength() < Long.SIZE ? decimals.longValue() : -1;
     }
 
     /** The number of the block a tag ({@code latest}, {@code finalized}) names. */

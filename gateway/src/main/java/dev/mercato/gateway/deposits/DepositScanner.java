@@ -41,6 +41,8 @@ final class DepositScanner {
 
     private static final Logger LOG = LoggerFactory.getLogger(DepositScanner.class);
 
+    /** USDC's decimals; a configured token with others is refused before anything is scanned. */
+    static final int TOKEN_DECIMALS = 6;
     /** Token base units (USDC: 6 decimals) to the ledger's nano-USDC (9 decimals). */
     static final long NANO_PER_UNIT = 1_000;
     /** The largest deposit the ledger can hold, in token base units. */
@@ -63,7 +65,8 @@ final class DepositScanner {
     private final Semaphore wakeUp = new Semaphore(0);
     private volatile boolean running;
     private volatile String lastError;
-    private boolean chainIdVerified;
+    /** The RPC serves the configured chain and the token has USDC's decimals: checked once, on the first pass. */
+    private boolean chainVerified;
     private int blockRange;
 
     DepositScanner(ChainSettings settings, ChainRpc rpc, DepositStore store, Ledger ledger, Clock clock,
@@ -136,7 +139,7 @@ final class DepositScanner {
     void scanOnce() throws RpcFailure, SQLException {
         passLock.lock();
         try {
-            if (!chainIdVerified) {
+            if (!chainVerified) {
                 long reported = rpc.chainId();
                 if (reported != settings.chainId()) {
                     LOG.error("Chain {} ({}) is configured, but its RPC URLs serve chain {}: no deposit is scanned "
@@ -144,7 +147,17 @@ final class DepositScanner {
                     throw new IllegalStateException("the RPC URLs of chain " + settings.chainId() + " serve chain "
                         + reported);
                 }
-                chainIdVerified = true;
+                long decimals = rpc.tokenDecimals();
+                if (decimals != TOKEN_DECIMALS) {
+                    // 1 unit is credited as 1,000 nano-USDC; a token of other decimals would be credited wrongly.
+                    LOG.error("Chain {} ({}): the token at usdc-address {} has {} decimals, not {}: no deposit is "
+                            + "scanned on it until mercato.chains is corrected.", settings.chainId(), settings.name(),
+                        settings.usdcAddress(), decimals < 0 ? "no readable" : decimals, TOKEN_DECIMALS);
+                    throw new IllegalStateException("the token " + settings.usdcAddress() + " on chain "
+                        + settings.chainId() + " has " + (decimals < 0 ? "no readable" : decimals) + " decimals, not "
+                        + TOKEN_DECIMALS);
+                }
+                chainVerified = true;
             }
             ChainScan scan = store.chain(settings.chainId(), settings.startBlock(), clock.instant());
             if (scan.halted()) {

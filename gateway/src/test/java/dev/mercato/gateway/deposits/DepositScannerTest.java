@@ -252,6 +252,22 @@ class DepositScannerTest {
         assertTrue(queued.containsKey("accountId") && queued.get("accountId") == null);
     }
 
+    @Test
+    void aUsdcAddressThatIsNoSixDecimalTokenIsRefusedBeforeAnythingIsScanned() throws Exception {
+        // Anvil's dev account 0: an address with no contract, so decimals() answers nothing.
+        String notAToken = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+        fixture = DepositFixture.start(LocalChain::rpcUrl, Map.of("usdc-address", notAToken));
+        Depositor alice = fixture.depositor(2_000_000, true);
+        fixture.deposit(alice, 2_000_000);
+        fixture.finalizeAll();
+
+        IllegalStateException refused = assertThrows(IllegalStateException.class, fixture::scan);
+
+        assertEquals("the token " + notAToken + " on chain 31337 has no readable decimals, not 6", refused.getMessage());
+        assertEquals(0, fixture.balanceNano(alice.accountId()));
+        assertEquals(0, fixture.count("select count(*) from deposit where chain_id = 31337"));
+    }
+
     private HttpResponse<String> assign(long depositId, long accountId) throws Exception {
         return fixture.call("POST", "/admin/deposits/review/" + depositId + "/assign", null,
             "{\"accountId\":" + accountId + "}");
