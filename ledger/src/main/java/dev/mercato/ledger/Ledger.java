@@ -121,20 +121,7 @@ public final class Ledger {
      * @throws TransferConflict if {@code id} exists with different fields
      */
     public void transfer(UUID id, String debitKey, String creditKey, long amountNano, String code, String userData) {
-        Objects.requireNonNull(id, "id");
-        requireTransferFields(debitKey, creditKey, amountNano, code, userData);
-        transactions.run("transfer " + id, connection -> {
-            Transfer transfer = new Transfer(id, account(connection, debitKey), account(connection, creditKey),
-                amountNano, code, Transfer.Phase.SINGLE, null, null, userData);
-            List<Transfer.Move> moves = transfer.moves(0);
-            Postings.Locked locked = Postings.lock(connection, moves);
-            if (insert(connection, transfer)) {
-                Postings.apply(connection, locked, moves);
-            } else {
-                requireSameAsStored(connection, transfer);
-            }
-            return null;
-        });
+        transferAll(List.of(new TransferRequest(id, debitKey, creditKey, amountNano, code, userData)), connection -> { });
     }
 
     /**
@@ -687,17 +674,6 @@ public final class Ledger {
             throw new IllegalArgumentException("transfer " + holdId + " is a " + hold.phase().sql + " transfer, not a hold");
         }
         return hold;
-    }
-
-    private void requireSameAsStored(Connection connection, Transfer requested) throws SQLException {
-        Transfer stored = findTransfers(connection, List.of(requested.id())).get(requested.id());
-        if (stored == null) {
-            throw new IllegalStateException("transfer " + requested.id() + " was refused as a duplicate but is not stored");
-        }
-        String difference = requested.firstDifference(stored);
-        if (difference != null) {
-            throw new TransferConflict(requested.id(), difference);
-        }
     }
 
     /** The stored transfers among {@code ids}, by id, read in one statement. */
