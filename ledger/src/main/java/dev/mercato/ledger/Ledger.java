@@ -553,6 +553,32 @@ public final class Ledger {
     }
 
     /**
+     * Posts a hold in full to its own credit account, for a hold whose amount is known when it is
+     * made (an operator's payout: {@code provider:<p>} → {@code asset:usdc:<chain>}, posted once
+     * the payout transaction is final). Idempotent: posting again is a no-op.
+     *
+     * @return true if the hold is posted (by this call or an earlier one), false if it was voided
+     *     (released, or swept after it expired) and so moved nothing
+     * @throws IllegalArgumentException if there is no such hold
+     */
+    public boolean post(UUID holdId) {
+        Objects.requireNonNull(holdId, "holdId");
+        return transactions.run("post " + holdId, connection -> {
+            Transfer hold = requireHold(connection, holdId);
+            Transfer post = new Transfer(TransferIds.of(POST_IDS, holdId.toString()), hold.debit(), hold.credit(),
+                hold.amountNano(), hold.code(), Transfer.Phase.POST, holdId, null, hold.userData());
+            List<Transfer.Move> moves = post.moves(hold.amountNano());
+            Postings.Locked locked = Postings.lock(connection, moves);
+            if (insert(connection, post)) {
+                deleteLiveHold(connection, holdId);
+                Postings.apply(connection, locked, moves);
+                return true;
+            }
+            return resolution(connection, holdId) != Transfer.Phase.VOID;
+        });
+    }
+
+    /**
      * Releases a hold without charge (voids it); idempotent, and a no-op on a hold already settled or voided.
      *
      * @throws IllegalArgumentException if there is no such hold
@@ -702,6 +728,16 @@ public final class Ledger {
             }
         }
         return found;
+    }
+
+    /** How a hold was resolved (post or void), or null while it is live. */
+    private static Transfer.Phase resolution(Connection connection, UUID holdId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("select phase from ledger_transfer where pending_id = ?")) {
+            select.setObject(1, holdId);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? Transfer.Phase.ofSql(row.getString(1)) : null;
+            }
+        }
     }
 
     /** The holds among {@code holdIds} that a post or void has already resolved. */

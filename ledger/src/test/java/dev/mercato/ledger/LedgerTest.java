@@ -147,6 +147,31 @@ class LedgerTest {
     }
 
     @Test
+    void postMovesTheWholeHoldToItsCreditAccountOnce() {
+        reserve(hold(1), 3 * USDC);
+        long transfers = count("select count(*) from ledger_transfer");
+
+        assertTrue(ledger.post(hold(1)));
+        assertTrue(ledger.post(hold(1)));
+        ledger.release(hold(1));
+
+        assertEquals(transfers + 1, count("select count(*) from ledger_transfer"));
+        assertEquals(new AccountBalance(10 * USDC, 3 * USDC, 0, 0), ledger.balance(USER));
+        assertEquals(new AccountBalance(3 * USDC, 0, 0, 0), ledger.balance(CLEARING));
+    }
+
+    @Test
+    void postingAVoidedHoldMovesNothingAndSaysSo() {
+        reserve(hold(1), 3 * USDC);
+        ledger.release(hold(1));
+
+        assertEquals(false, ledger.post(hold(1)));
+        assertEquals(new AccountBalance(10 * USDC, 0, 0, 0), ledger.balance(USER));
+        assertEquals("no hold " + hold(9), assertThrows(IllegalArgumentException.class,
+            () -> ledger.post(hold(9))).getMessage());
+    }
+
+    @Test
     void settlingAReleasedHoldChargesNothingAndReturnsTheWholeCostAsOverage() {
         reserve(hold(1), 3 * USDC);
         ledger.release(hold(1));
