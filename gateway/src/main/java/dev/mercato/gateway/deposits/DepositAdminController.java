@@ -1,5 +1,6 @@
 package dev.mercato.gateway.deposits;
 
+
 import dev.mercato.gateway.admin.AdminGuard;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;

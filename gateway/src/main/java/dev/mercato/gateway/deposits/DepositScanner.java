@@ -1,10 +1,17 @@
 package dev.mercato.gateway.deposits;
 
+import dev.mercato.gateway.chain.Backoff;
+import dev.mercato.gateway.chain.BlockRef;
+import dev.mercato.gateway.chain.ChainRpc;
+import dev.mercato.gateway.chain.ChainSettings;
+import dev.mercato.gateway.chain.RpcFailure;
+import dev.mercato.gateway.chain.TransferLog;
+
 import dev.mercato.gateway.billing.Billing;
 import dev.mercato.gateway.deposits.DepositStore.Booking;
 import dev.mercato.gateway.deposits.DepositStore.ChainScan;
 import dev.mercato.gateway.deposits.DepositStore.Sighting;
-import dev.mercato.gateway.deposits.TransferLog.DepositKey;
+import dev.mercato.gateway.chain.TransferLog.DepositKey;
 import dev.mercato.ledger.AccountFlags;
 import dev.mercato.ledger.Ledger;
 import dev.mercato.ledger.TransferIds;

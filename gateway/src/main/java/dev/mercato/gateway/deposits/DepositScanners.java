@@ -1,5 +1,9 @@
 package dev.mercato.gateway.deposits;
 
+import dev.mercato.gateway.chain.Backoff;
+import dev.mercato.gateway.chain.ChainRpc;
+import dev.mercato.gateway.chain.ChainSettings;
+
 import dev.mercato.ledger.AccountFlags;
 import dev.mercato.ledger.Ledger;
 import io.micronaut.context.annotation.Context;

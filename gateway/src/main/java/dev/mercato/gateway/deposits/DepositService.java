@@ -1,5 +1,7 @@
 package dev.mercato.gateway.deposits;
 
+import dev.mercato.gateway.chain.ChainSettings;
+
 import dev.mercato.gateway.billing.Billing;
 import dev.mercato.gateway.deposits.DepositStore.ChainScan;
 import dev.mercato.gateway.deposits.DepositStore.DepositRow;

@@ -1,6 +1,9 @@
 package dev.mercato.gateway.deposits;
 
-import dev.mercato.gateway.deposits.TransferLog.DepositKey;
+import dev.mercato.gateway.chain.BlockRef;
+import dev.mercato.gateway.chain.TransferLog;
+
+import dev.mercato.gateway.chain.TransferLog.DepositKey;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import jakarta.inject.Singleton;
 

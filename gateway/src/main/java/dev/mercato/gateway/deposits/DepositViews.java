@@ -1,5 +1,6 @@
 package dev.mercato.gateway.deposits;
 
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;

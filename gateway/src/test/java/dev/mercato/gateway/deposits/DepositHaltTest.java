@@ -1,5 +1,6 @@
 package dev.mercato.gateway.deposits;
 
+
 import dev.mercato.gateway.deposits.DepositFixture.Depositor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

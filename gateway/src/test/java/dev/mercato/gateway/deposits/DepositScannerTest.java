@@ -1,5 +1,6 @@
 package dev.mercato.gateway.deposits;
 
+
 import dev.mercato.contracts.LocalChain;
 import dev.mercato.gateway.TestGateway;
 import dev.mercato.gateway.deposits.DepositFixture.Depositor;

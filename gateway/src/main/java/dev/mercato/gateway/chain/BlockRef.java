@@ -1,5 +1,5 @@
-package dev.mercato.gateway.deposits;
+package dev.mercato.gateway.chain;
 
 /** A block by number and hash (lower-case 0x hex); the hash is what tells a reorg apart. */
-record BlockRef(long number, String hash) {
+public record BlockRef(long number, String hash) {
 }

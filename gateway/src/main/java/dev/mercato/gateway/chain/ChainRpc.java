@@ -1,4 +1,4 @@
-package dev.mercato.gateway.deposits;
+package dev.mercato.gateway.chain;
 
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * jittered backoff: a rate limit is waited out on the same URL, an outage moves to the next URL.
  * A range the provider refuses is not retried here; the scanner asks again in smaller pieces.
  */
-final class ChainRpc implements AutoCloseable {
+public final class ChainRpc implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChainRpc.class);
 
@@ -66,7 +66,7 @@ final class ChainRpc implements AutoCloseable {
     private final AtomicInteger currentUrl = new AtomicInteger();
     private final AtomicLong requestIds = new AtomicLong();
 
-    ChainRpc(ChainSettings settings, JsonMapper json, Backoff backoff) {
+    public ChainRpc(ChainSettings settings, JsonMapper json, Backoff backoff) {
         this.settings = settings;
         this.json = json;
         this.backoff = backoff;
@@ -74,7 +74,7 @@ final class ChainRpc implements AutoCloseable {
         this.treasuryTopic = "0x" + "0".repeat(24) + settings.treasuryAddress().substring(2);
     }
 
-    long chainId() throws RpcFailure {
+    public long chainId() throws RpcFailure {
         return quantity(call("eth_chainId", "[]"), "eth_chainId");
     }
 
@@ -82,7 +82,7 @@ final class ChainRpc implements AutoCloseable {
      * The token's {@code decimals()} at the latest block, or -1 when the address answers no such
      * call (no contract there, or not an ERC-20).
      */
-    long tokenDecimals() throws RpcFailure {
+    public long tokenDecimals() throws RpcFailure {
         JsonNode result = call("eth_call", "[{\"to\":\"" + settings.usdcAddress() + "\",\"data\":\""
             + DECIMALS_SELECTOR + "\"},\"latest\"]");
         String word = lowerText(result);
@@ -94,7 +94,7 @@ final class ChainRpc implements AutoCloseable {
     }
 
     /** The number of the block a tag ({@code latest}, {@code finalized}) names. */
-    long blockNumber(String tag) throws RpcFailure {
+    public long blockNumber(String tag) throws RpcFailure {
         JsonNode block = call("eth_getBlockByNumber", "[\"" + tag + "\",false]");
         if (block.isNull()) {
             throw new RpcFailure.Unavailable("the " + tag + " block is unknown to " + currentUrlText());
@@ -102,7 +102,7 @@ final class ChainRpc implements AutoCloseable {
         return quantity(block.get("number"), tag + " block number");
     }
 
-    BlockRef block(long number) throws RpcFailure {
+    public BlockRef block(long number) throws RpcFailure {
         JsonNode block = call("eth_getBlockByNumber", "[\"" + hex(number) + "\",false]");
         if (block.isNull()) {
             // A provider behind the others does not have it yet; that is not a reorg.
@@ -119,7 +119,7 @@ final class ChainRpc implements AutoCloseable {
      * Every USDC transfer to the treasury in blocks [from, to], in the provider's order. Logs the
      * filter should not have matched are dropped; a log outside the range makes the answer unusable.
      */
-    List<TransferLog> transferLogs(long from, long to) throws RpcFailure {
+    public List<TransferLog> transferLogs(long from, long to) throws RpcFailure {
         String params = "[{\"fromBlock\":\"" + hex(from) + "\",\"toBlock\":\"" + hex(to) + "\",\"address\":\""
             + settings.usdcAddress() + "\",\"topics\":[\"" + TRANSFER_TOPIC + "\",null,\"" + treasuryTopic + "\"]}]";
         JsonNode result = call("eth_getLogs", params);

@@ -1,4 +1,4 @@
-package dev.mercato.gateway.deposits;
+package dev.mercato.gateway.chain;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.mercato.gateway.deposits;
+package dev.mercato.gateway.chain;
 
 /**
  * Why a JSON-RPC call did not answer, classified by what the scanner does about it: a range the
@@ -6,7 +6,7 @@ package dev.mercato.gateway.deposits;
  * else (a timeout, a dropped connection, a 5xx, an answer that makes no sense) is an outage,
  * waited out on the next URL.
  */
-sealed abstract class RpcFailure extends Exception permits RpcFailure.RangeTooLarge, RpcFailure.RateLimited,
+public sealed abstract class RpcFailure extends Exception permits RpcFailure.RangeTooLarge, RpcFailure.RateLimited,
     RpcFailure.Unavailable {
 
     RpcFailure(String message, Throwable cause) {
@@ -14,14 +14,14 @@ sealed abstract class RpcFailure extends Exception permits RpcFailure.RangeTooLa
     }
 
     /** The provider refused the block range of an {@code eth_getLogs} (too many blocks, results or bytes). */
-    static final class RangeTooLarge extends RpcFailure {
+    public static final class RangeTooLarge extends RpcFailure {
         RangeTooLarge(String message) {
             super(message, null);
         }
     }
 
     /** HTTP 429 or a JSON-RPC error saying so; {@code retryAfterMillis} is the provider's hint, 0 when it gave none. */
-    static final class RateLimited extends RpcFailure {
+    public static final class RateLimited extends RpcFailure {
         private final long retryAfterMillis;
 
         RateLimited(String message, long retryAfterMillis) {
@@ -35,12 +35,12 @@ sealed abstract class RpcFailure extends Exception permits RpcFailure.RangeTooLa
     }
 
     /** The provider could not be reached or answered something unusable. */
-    static final class Unavailable extends RpcFailure {
-        Unavailable(String message, Throwable cause) {
+    public static final class Unavailable extends RpcFailure {
+        public Unavailable(String message, Throwable cause) {
             super(message, cause);
         }
 
-        Unavailable(String message) {
+        public Unavailable(String message) {
             this(message, null);
         }
     }

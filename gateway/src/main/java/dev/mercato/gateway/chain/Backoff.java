@@ -1,4 +1,4 @@
-package dev.mercato.gateway.deposits;
+package dev.mercato.gateway.chain;
 
 import java.time.Duration;
 import java.util.random.RandomGenerator;
@@ -7,13 +7,13 @@ import java.util.random.RandomGenerator;
  * Exponential backoff with full jitter: the n-th wait is uniform in [0, min(max, initial × 2ⁿ⁻¹)],
  * so scanners that failed together (one RPC provider's outage) do not retry in step.
  */
-final class Backoff {
+public final class Backoff {
 
     private final long initialMillis;
     private final long maxMillis;
     private final RandomGenerator random;
 
-    Backoff(Duration initial, Duration max, RandomGenerator random) {
+    public Backoff(Duration initial, Duration max, RandomGenerator random) {
         if (initial.toMillis() < 1 || initial.compareTo(max) > 0) {
             throw new IllegalArgumentException("backoff needs 1 ms ≤ initial ≤ max, was " + initial + " and " + max);
         }
@@ -23,7 +23,7 @@ final class Backoff {
     }
 
     /** How long to wait after the {@code failures}-th failure in a row (1 for the first). */
-    long delayMillis(int failures) {
+    public long delayMillis(int failures) {
         if (failures < 1) {
             throw new IllegalArgumentException("failures must be at least 1, was " + failures);
         }
@@ -35,7 +35,7 @@ final class Backoff {
         return random.nextLong(ceilingMillis + 1);
     }
 
-    long maxMillis() {
+    public long maxMillis() {
         return maxMillis;
     }
 }

@@ -1,4 +1,4 @@
-package dev.mercato.gateway.deposits;
+package dev.mercato.gateway.chain;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -91,7 +91,7 @@ public record ChainSettings(long chainId, String name, List<URI> rpcUrls, String
      *
      * @throws IllegalArgumentException if an entry is malformed, a chain id repeats, or a value is out of range
      */
-    static List<ChainSettings> parse(List<?> entries) {
+    public static List<ChainSettings> parse(List<?> entries) {
         if (entries.size() > MAX_CHAINS) {
             throw new IllegalArgumentException("mercato.chains lists " + entries.size() + " chains; at most " + MAX_CHAINS);
         }
