@@ -27,12 +27,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
- * The few Ethereum JSON-RPC calls the deposit scanner makes, over plain HTTP: {@code eth_chainId},
- * {@code eth_call} for the token's decimals, {@code eth_getBlockByNumber}, and {@code eth_getLogs}
- * for USDC transfers to the treasury. Every
- * call has a timeout and a response size limit, and is retried a bounded number of times with
- * jittered backoff: a rate limit is waited out on the same URL, an outage moves to the next URL.
- * A range the provider refuses is not retried here; the scanner asks again in smaller pieces.
+ * The few Ethereum JSON-RPC calls Mercato makes, over plain HTTP: for the deposit scanner
+ * {@code eth_chainId}, the token's decimals, {@code eth_getBlockByNumber} and {@code eth_getLogs}
+ * for USDC transfers to the treasury; for the payout worker balances, nonces, gas prices,
+ * {@code eth_sendRawTransaction} and receipts. Every call has a timeout and a response size limit,
+ * and is retried a bounded number of times with jittered backoff: a rate limit is waited out on
+ * the same URL, an outage moves to the next URL. A range the provider refuses is not retried
+ * here (the scanner asks again in smaller pieces), nor is a transaction the node rejects.
  */
 public final class ChainRpc implements AutoCloseable {
 
@@ -56,6 +57,9 @@ public final class ChainRpc implements AutoCloseable {
     private static final Pattern HASH = Pattern.compile("0x[0-9a-f]{64}");
     /** The first four bytes of keccak256("decimals()"). */
     private static final String DECIMALS_SELECTOR = "0x313ce567";
+    /** The first four bytes of keccak256("balanceOf(address)"). */
+    private static final String BALANCE_OF_SELECTOR = "0x70a08231";
+    private static final Pattern BIG_QUANTITY = Pattern.compile("0x[0-9a-f]{1,64}");
     private static final Pattern QUANTITY = Pattern.compile("0x[0-9a-f]{1,16}");
 
     private final ChainSettings settings;
@@ -91,6 +95,76 @@ public final class ChainRpc implements AutoCloseable {
         }
         BigInteger decimals = new BigInteger(word.substring(2), 16);
         return decimals.bitLength() < Long.SIZE ? decimals.longValue() : -1;
+    }
+
+    /**
+     * The highest block that is final by the chain's rule (its {@code finalized} tag, or enough
+     * confirmations on {@code latestBlock}); -1 while no block is final yet: a young chain, or
+     * fewer blocks than the confirmations asked.
+     */
+    public long finalBlockNumber(long latestBlock) throws RpcFailure {
+        if (settings.finality() == ChainSettings.Finality.FINALIZED) {
+            return blockNumber("finalized");
+        }
+        return Math.max(-1, latestBlock - settings.confirmations() + 1);
+    }
+
+    /** The token balance of {@code address} at the latest block, in the token's base units. */
+    public BigInteger tokenBalance(String address) throws RpcFailure {
+        JsonNode result = call("eth_call", "[{\"to\":\"" + settings.usdcAddress() + "\",\"data\":\""
+            + BALANCE_OF_SELECTOR + "0".repeat(24) + address.substring(2) + "\"},\"latest\"]");
+        String word = lowerText(result);
+        if (word == null || !HASH.matcher(word).matches()) {
+            throw new RpcFailure.Unavailable("balanceOf answered " + abbreviate(word));
+        }
+        return new BigInteger(word.substring(2), 16);
+    }
+
+    /** The native coin balance of {@code address} at the latest block, in wei. */
+    public BigInteger nativeBalance(String address) throws RpcFailure {
+        return bigQuantity(call("eth_getBalance", "[\"" + address + "\",\"latest\"]"), "balance");
+    }
+
+    /**
+     * How many transactions {@code address} has had mined up to {@code block}: the next nonce it
+     * may use, as that block sees it. {@code block} is a tag ({@code latest}, {@code pending}) or a number.
+     */
+    public long transactionCount(String address, String block) throws RpcFailure {
+        return quantity(call("eth_getTransactionCount", "[\"" + address + "\",\"" + block + "\"]"), "transaction count");
+    }
+
+    /** The node's suggested gas price in wei. */
+    public BigInteger gasPrice() throws RpcFailure {
+        return bigQuantity(call("eth_gasPrice", "[]"), "gas price");
+    }
+
+    /**
+     * Broadcasts a signed transaction and answers its hash.
+     *
+     * @throws RpcFailure.Refused if the node rejects it (already known, nonce too low, underpriced, …);
+     *     that is not retried, since the same bytes would be rejected the same way
+     */
+    public String sendRawTransaction(String signedHex) throws RpcFailure {
+        return hash(call("eth_sendRawTransaction", "[\"" + signedHex + "\"]"), "transaction hash");
+    }
+
+    /** The receipt of a mined transaction, or null while it is not mined (as the provider sees the chain). */
+    public Receipt receipt(String txHash) throws RpcFailure {
+        JsonNode receipt = call("eth_getTransactionReceipt", "[\"" + txHash + "\"]");
+        if (receipt.isNull()) {
+            return null;
+        }
+        String status = lowerText(receipt.get("status"));
+        if (!"0x1".equals(status) && !"0x0".equals(status)) {
+            throw new RpcFailure.Unavailable("the receipt of " + txHash + " has status " + abbreviate(status));
+        }
+        return new Receipt(hash(receipt.get("transactionHash"), "transaction hash"),
+            quantity(receipt.get("blockNumber"), "receipt block number"), hash(receipt.get("blockHash"), "block hash"),
+            "0x1".equals(status));
+    }
+
+    /** A mined transaction: where, and whether it succeeded ({@code status} 1) or reverted (0). */
+    public record Receipt(String txHash, long blockNumber, String blockHash, boolean succeeded) {
     }
 
     /** The number of the block a tag ({@code latest}, {@code finalized}) names. */
@@ -176,7 +250,7 @@ public final class ChainRpc implements AutoCloseable {
             URI url = settings.rpcUrls().get(Math.floorMod(currentUrl.get(), settings.rpcUrls().size()));
             try {
                 return once(url, method, params);
-            } catch (RpcFailure.RangeTooLarge e) {
+            } catch (RpcFailure.RangeTooLarge | RpcFailure.Refused e) {
                 throw e;
             } catch (RpcFailure.RateLimited e) {
                 last = e;
@@ -243,6 +317,9 @@ public final class ChainRpc implements AutoCloseable {
             if (method.equals("eth_getLogs") && RANGE_TOO_LARGE.matcher(reason).find()) {
                 throw new RpcFailure.RangeTooLarge(reason);
             }
+            if (method.equals("eth_sendRawTransaction")) {
+                throw new RpcFailure.Refused(reason);
+            }
             throw new RpcFailure.Unavailable(method + " answered error: " + reason);
         }
         if (response.statusCode() != 200 || answer == null || !answer.isObject() || answer.get("result") == null) {
@@ -269,6 +346,14 @@ public final class ChainRpc implements AutoCloseable {
             throw new RpcFailure.Unavailable(what + " is beyond any real chain: " + text);
         }
         return value;
+    }
+
+    private static BigInteger bigQuantity(JsonNode node, String what) throws RpcFailure {
+        String text = lowerText(node);
+        if (text == null || !BIG_QUANTITY.matcher(text).matches()) {
+            throw new RpcFailure.Unavailable(what + " is not a hex quantity: " + abbreviate(text));
+        }
+        return new BigInteger(text.substring(2), 16);
     }
 
     private static String hash(JsonNode node, String what) throws RpcFailure {

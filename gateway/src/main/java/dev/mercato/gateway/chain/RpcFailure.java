@@ -7,7 +7,7 @@ package dev.mercato.gateway.chain;
  * waited out on the next URL.
  */
 public sealed abstract class RpcFailure extends Exception permits RpcFailure.RangeTooLarge, RpcFailure.RateLimited,
-    RpcFailure.Unavailable {
+    RpcFailure.Refused, RpcFailure.Unavailable {
 
     RpcFailure(String message, Throwable cause) {
         super(message, cause, false, false);
@@ -31,6 +31,13 @@ public sealed abstract class RpcFailure extends Exception permits RpcFailure.Ran
 
         long retryAfterMillis() {
             return retryAfterMillis;
+        }
+    }
+
+    /** The node rejected a transaction it was sent; sending the same bytes again would get the same answer. */
+    public static final class Refused extends RpcFailure {
+        Refused(String message) {
+            super(message, null);
         }
     }
 

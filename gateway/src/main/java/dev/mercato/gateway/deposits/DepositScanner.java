@@ -178,10 +178,7 @@ final class DepositScanner {
                 }
             }
             long latest = rpc.blockNumber("latest");
-            // -1 while no block is final yet: a young chain, or fewer blocks than the confirmations asked.
-            long head = settings.finality() == ChainSettings.Finality.FINALIZED
-                ? rpc.blockNumber("finalized")
-                : Math.max(-1, latest - settings.confirmations() + 1);
+            long head = rpc.finalBlockNumber(latest);
             long next = scan.nextBlock();
             while (next <= head) {
                 long scanned = scanFinal(next, head, latest);

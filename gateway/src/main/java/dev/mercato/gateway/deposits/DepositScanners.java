@@ -3,11 +3,11 @@ package dev.mercato.gateway.deposits;
 import dev.mercato.gateway.chain.Backoff;
 import dev.mercato.gateway.chain.ChainRpc;
 import dev.mercato.gateway.chain.ChainSettings;
+import dev.mercato.gateway.chain.Chains;
 
 import dev.mercato.ledger.AccountFlags;
 import dev.mercato.ledger.Ledger;
 import io.micronaut.context.annotation.Context;
-import io.micronaut.context.env.Environment;
 import io.micronaut.json.JsonMapper;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -29,7 +29,7 @@ import java.util.Random;
  * the gateway and stopped with it. With no chain configured, deposits are off.
  */
 @Singleton
-@Context // reads and checks mercato.chains at start-up, so a mistake there stops the gateway at once
+@Context // starts scanning with the gateway, not at the first deposit request
 public class DepositScanners {
 
     private static final Logger LOG = LoggerFactory.getLogger(DepositScanners.class);
@@ -42,9 +42,8 @@ public class DepositScanners {
     private final List<ChainRpc> clients = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
 
-    DepositScanners(Environment environment, DepositStore store, Ledger ledger, JsonMapper json, Clock clock) {
-        List<?> configured = environment.getProperty("mercato.chains", List.class).orElse(List.of());
-        this.chains = ChainSettings.parse(configured);
+    DepositScanners(Chains configured, DepositStore store, Ledger ledger, JsonMapper json, Clock clock) {
+        this.chains = configured.all();
         if (chains.isEmpty()) {
             LOG.info("Deposits are off: no chain is configured (mercato.chains).");
             return;

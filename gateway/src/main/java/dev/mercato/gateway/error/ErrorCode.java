@@ -34,6 +34,8 @@ public enum ErrorCode {
     UPSTREAM_OVERLOADED(529, "overloaded_error", "server_error", true),
     RESPONSE_TOO_LARGE(502, "api_error", "server_error", false),
     DEPOSIT_ALREADY_ASSIGNED(409, "invalid_request_error", "invalid_request_error", false),
+    IDEMPOTENCY_KEY_REUSED(409, "invalid_request_error", "invalid_request_error", false),
+    PAYOUTS_UNAVAILABLE(503, "overloaded_error", "service_unavailable_error", false),
     ADMIN_UNAUTHORIZED(401, "authentication_error", "invalid_request_error", false),
     INTERNAL_ERROR(500, "api_error", "server_error", true);
 
