@@ -207,6 +207,55 @@ public final class Ledger {
     }
 
     /**
+     * Reserves one hold and runs the caller's {@code work} in one database transaction: both
+     * commit, or neither does. The work runs first (see {@link SqlWork}); then the hold is judged
+     * as {@link #reserve} judges it, and a refusal rolls the work back too. A hold already stored
+     * with the same fields is a replay: the work runs again and the hold is left as it is. This
+     * lets a caller keep its own record of what a hold is for (a payout request) that exists
+     * exactly when the hold does. The commit waits for the WAL flush, unlike a request's reserve.
+     *
+     * @throws InsufficientBalance (balanceNano, neededNano) if the debit account cannot cover it; nothing is written
+     * @throws TransferConflict if the hold id exists with different fields; nothing is written
+     * @throws LedgerFailure if the database failed (the work's own SQL errors included); nothing is written
+     * @throws IllegalArgumentException if the request is malformed or a new hold would already have expired
+     */
+    public void reserve(HoldRequest request, SqlWork work) {
+        Objects.requireNonNull(request.holdId(), "holdId");
+        Objects.requireNonNull(request.expiresAt(), "expiresAt");
+        Objects.requireNonNull(work, "work");
+        requireTransferFields(request.debitKey(), request.creditKey(), request.amountNano(), request.code(),
+            request.userData());
+        transactions.run("reserve " + request.holdId() + " with the caller's work", connection -> {
+            work.run(connection);
+            Transfer hold = new Transfer(request.holdId(), account(connection, request.debitKey()),
+                account(connection, request.creditKey()), request.amountNano(), request.code(), Transfer.Phase.PENDING,
+                null, request.expiresAt().truncatedTo(ChronoUnit.MICROS), request.userData());
+            Transfer earlier = findTransfers(connection, List.of(hold.id())).get(hold.id());
+            if (earlier != null) {
+                String difference = hold.firstDifference(earlier);
+                if (difference != null) {
+                    throw new TransferConflict(hold.id(), difference);
+                }
+                return null;
+            }
+            Instant now = now();
+            if (!hold.expiresAt().isAfter(now)) {
+                throw new IllegalArgumentException("hold " + hold.id() + " would expire at " + hold.expiresAt()
+                    + ", which is not after now (" + now + ")");
+            }
+            List<Transfer.Move> moves = hold.moves(0);
+            Postings.Locked locked = Postings.lock(connection, moves);
+            Writes writes = new Writes(now);
+            writes.insertTransfers(List.of(hold));
+            writes.insertLiveHolds(List.of(hold));
+            Postings.stage(locked, moves, writes);
+            // A hold found free above but written meanwhile by another transaction makes this run again and see it.
+            requireAllInserted(writes.execute(connection), 1, 0);
+            return null;
+        });
+    }
+
+    /**
      * Reserves many holds in one transaction, each exactly as {@link #reserve} would and in list
      * order: a hold the balance cannot cover is refused while those around it go through, and a
      * repeated hold id is a replay of the first. One round of row locks and one commit serve the

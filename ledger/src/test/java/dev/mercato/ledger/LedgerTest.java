@@ -147,6 +147,31 @@ class LedgerTest {
     }
 
     @Test
+    void aHoldAndTheCallersWorkCommitTogetherOrNotAtAll() throws SQLException {
+        execute("create table payout_note (hold_id uuid primary key)");
+        SqlWork note = connection -> {
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "insert into payout_note (hold_id) values (?) on conflict do nothing")) {
+                insert.setObject(1, hold(1));
+                insert.executeUpdate();
+            }
+        };
+        HoldRequest tooMuch = new HoldRequest(hold(1), USER, CLEARING, 11 * USDC, START.plusSeconds(300), "payout", null);
+        assertThrows(InsufficientBalance.class, () -> ledger.reserve(tooMuch, note));
+        assertEquals(0, count("select count(*) from payout_note"));
+        assertEquals(new AccountBalance(10 * USDC, 0, 0, 0), ledger.balance(USER));
+
+        HoldRequest fits = new HoldRequest(hold(1), USER, CLEARING, 4 * USDC, START.plusSeconds(300), "payout", null);
+        ledger.reserve(fits, note);
+        ledger.reserve(fits, note);
+        assertEquals(1, count("select count(*) from payout_note"));
+        assertEquals(new AccountBalance(10 * USDC, 0, 0, 4 * USDC), ledger.balance(USER));
+        HoldRequest changed = new HoldRequest(hold(1), USER, CLEARING, 5 * USDC, START.plusSeconds(300), "payout", null);
+        assertThrows(TransferConflict.class, () -> ledger.reserve(changed, note));
+        assertEquals(new AccountBalance(10 * USDC, 0, 0, 4 * USDC), ledger.balance(USER));
+    }
+
+    @Test
     void postMovesTheWholeHoldToItsCreditAccountOnce() {
         reserve(hold(1), 3 * USDC);
         long transfers = count("select count(*) from ledger_transfer");

@@ -8,8 +8,10 @@ import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.node.NodeDirectory;
 import dev.mercato.gateway.node.OperatorRow;
 import dev.mercato.gateway.payouts.PayoutStore.PayoutRow;
+import dev.mercato.ledger.HoldRequest;
 import dev.mercato.ledger.InsufficientBalance;
 import dev.mercato.ledger.Ledger;
+import dev.mercato.ledger.TransferConflict;
 import dev.mercato.ledger.TransferIds;
 import dev.mercato.ledger.Usdc;
 import jakarta.inject.Singleton;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 /**
@@ -93,31 +96,37 @@ class PayoutService {
         }
         UUID holdId = TransferIds.of("payout.hold", payoutId.toString());
         Instant now = clock.instant();
-        String provider = Billing.providerAccount(operator.id());
+        HoldRequest hold = new HoldRequest(holdId, Billing.providerAccount(operator.id()), chain.assetAccount(), amountNano,
+            now.plus(settings.holdExpiry()), HOLD_CODE, payoutId.toString());
+        AtomicBoolean created = new AtomicBoolean();
         try {
-            ledger.reserve(holdId, provider, chain.assetAccount(), amountNano, now.plus(settings.holdExpiry()), HOLD_CODE,
-                payoutId.toString());
+            // The row and its hold commit together: a payout exists exactly when its amount is held.
+            ledger.reserve(hold, connection -> created.set(store.insert(connection, payoutId, accountId, operator.id(),
+                chain.chainId(), wallet, amountUnits, holdId, now)));
         } catch (InsufficientBalance e) {
-            if (e.accountKey().equals(chain.assetAccount())) {
+            long earningsNano = ledger.balance(hold.debitKey()).availableNano();
+            if (e.accountKey().equals(chain.assetAccount()) && earningsNano >= amountNano) {
                 // The asset account may not be credited beyond its debits: what the treasury received.
                 throw new ApiError.Exception(ApiError.of(ErrorCode.PAYOUTS_UNAVAILABLE, "The treasury on chain "
                     + chain.chainId() + " has received " + Usdc.format(Math.max(0, e.balanceNano())) + " USDC of deposits "
                     + "not yet paid out, less than this payout's " + Usdc.format(amountNano) + " USDC; try another chain "
                     + "or a smaller amount."));
             }
-            throw insufficient(operator, e.balanceNano(), amountNano);
+            throw insufficient(operator, earningsNano, amountNano);
+        } catch (TransferConflict raced) {
+            // The same key, asking for something else, got its hold in first: answer as a repeat would.
+            return new Requested(repeat(store.find(payoutId).orElseThrow(() -> raced), operator, chain, wallet,
+                amountNano), false);
         } catch (IllegalArgumentException noAccountYet) {
             if (!noAccountYet.getMessage().startsWith("no ledger account")) {
                 throw noAccountYet;
             }
             throw insufficient(operator, 0, amountNano);
         }
-        // A crash between the hold and this row leaves the hold alone until the same request comes
-        // again (same ids: it finds the hold and writes the row) or the hold expires and is swept.
-        boolean created = store.insert(payoutId, accountId, operator.id(), chain.chainId(), wallet, amountUnits, holdId, now);
         PayoutRow row = store.find(payoutId).orElseThrow();
-        return new Requested(created ? PayoutViews.Payout.of(row)
-            : repeat(row, operator, chain, wallet, amountNano), created);
+        // Not created: the same key raced this request in, and the row says what it asked for.
+        return new Requested(created.get() ? PayoutViews.Payout.of(row)
+            : repeat(row, operator, chain, wallet, amountNano), created.get());
     }
 
     PayoutViews.Payouts list(long accountId, Integer limit) throws SQLException {

@@ -81,15 +81,17 @@ class PayoutStore {
         }
     }
 
-    /** Inserts a new payout; false (and nothing written) when its id exists already. */
-    boolean insert(UUID id, long accountId, long operatorId, long chainId, String toAddress, long amountUnits,
-                   UUID holdId, Instant now) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement insert = connection.prepareStatement("""
-                 insert into payout (id, account_id, operator_id, chain_id, to_address, amount_units, amount_nano, hold_id,
-                                     status, requested_at)
-                 values (?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?)
-                 on conflict (id) do nothing""")) {
+    /**
+     * Inserts a new payout on the caller's connection (the ledger's, in the transaction that holds
+     * its amount); false, and nothing written, when its id exists already.
+     */
+    boolean insert(Connection connection, UUID id, long accountId, long operatorId, long chainId, String toAddress,
+                   long amountUnits, UUID holdId, Instant now) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("""
+                insert into payout (id, account_id, operator_id, chain_id, to_address, amount_units, amount_nano, hold_id,
+                                    status, requested_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?)
+                on conflict (id) do nothing""")) {
             insert.setObject(1, id);
             insert.setLong(2, accountId);
             insert.setLong(3, operatorId);

@@ -15,7 +15,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static dev.mercato.gateway.payouts.PayoutFixture.EARNINGS_NANO;
 import static dev.mercato.gateway.payouts.PayoutFixture.HOT_WALLET_UNITS;
@@ -181,6 +187,44 @@ class PayoutTest {
         assertEquals(1, fixture.count("select count(*) from payout_tx where payout_id = '" + id + "'"));
         assertEquals(1_500_000, fixture.tokenUnits(fixture.operatorWallet));
         assertEquals(new AccountBalance(EARNINGS_NANO, 1_500_000_000L, 0, 0), fixture.earnings());
+    }
+
+    @Test
+    void racingRequestsHoldNoMoreThanTheEarningsAndOneKeyIsOnePayout() throws Exception {
+        fixture = PayoutFixture.start("1h");
+        List<Integer> statuses = race(8, i -> fixture.requestPayout("race-" + i, "3"));
+        assertEquals(List.of(202, 202, 202, 402, 402, 402, 402, 402), statuses.stream().sorted().toList());
+        assertEquals(new AccountBalance(EARNINGS_NANO, 0, 0, 9_000_000_000L), fixture.earnings());
+
+        List<Integer> sameKey = race(8, i -> fixture.requestPayout("once", "1"));
+        assertEquals(List.of(200, 200, 200, 200, 200, 200, 200, 202), sameKey.stream().sorted().toList());
+        assertEquals(4, fixture.count("select count(*) from payout where operator_id = " + fixture.operatorId));
+        assertEquals(new AccountBalance(EARNINGS_NANO, 0, 0, 10_000_000_000L), fixture.earnings());
+    }
+
+    /** Runs {@code calls} requests at once and answers their statuses. */
+    private static List<Integer> race(int calls, Call call) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                int index = i;
+                answers.add(threads.submit(() -> {
+                    start.await();
+                    return call.send(index).statusCode();
+                }));
+            }
+            start.countDown();
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Integer> answer : answers) {
+                statuses.add(answer.get());
+            }
+            return statuses;
+        }
+    }
+
+    private interface Call {
+        HttpResponse<String> send(int index) throws Exception;
     }
 
     @Test
