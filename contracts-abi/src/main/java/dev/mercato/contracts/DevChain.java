@@ -18,6 +18,7 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.protocol.http.HttpService;
+import org.web3j.utils.Numeric;
 
 /**
  * The local marketplace's chain, run by {@code ./mercato run}: an anvil chain kept in a state
@@ -104,6 +105,9 @@ public final class DevChain {
         written.put("CHAIN_USDC", token);
         written.put("CHAIN_TREASURY", treasury);
         written.put("CHAIN_DEMO_WALLET", demoWallet);
+        // anvil's published dev key (from its public mnemonic): the local gateway pays operators from the treasury.
+        written.put("CHAIN_TREASURY_KEY", Numeric.toHexStringNoPrefixZeroPadded(
+                LocalChain.devAccount(TREASURY_INDEX).getEcKeyPair().getPrivateKey(), 64));
         writeEnv(stateDir, written);
         return chain;
     }
