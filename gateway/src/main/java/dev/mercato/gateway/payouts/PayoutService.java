@@ -130,12 +130,22 @@ class PayoutService {
     }
 
     PayoutViews.Payouts list(long accountId, Integer limit) throws SQLException {
+        return new PayoutViews.Payouts(store.ofAccount(accountId, rows(limit)).stream().map(PayoutViews.Payout::of)
+            .toList());
+    }
+
+    /** Every payout not yet paid or failed, oldest first: what an admin watches. */
+    PayoutViews.Payouts open(Integer limit) throws SQLException {
+        return new PayoutViews.Payouts(store.open(rows(limit)).stream().map(PayoutViews.Payout::of).toList());
+    }
+
+    private static int rows(Integer limit) {
         int rows = limit == null ? DEFAULT_LIST_LIMIT : limit;
         if (rows < 1 || rows > MAX_LIST_LIMIT) {
             throw new ApiError.Exception(ApiError.invalidParam("limit", "limit must be 1 to " + MAX_LIST_LIMIT
                 + ", was " + rows + "."));
         }
-        return new PayoutViews.Payouts(store.ofAccount(accountId, rows).stream().map(PayoutViews.Payout::of).toList());
+        return rows;
     }
 
     private OperatorRow operator(long accountId, String name) {

@@ -128,6 +128,11 @@ class PayoutStore {
         return select("where p.account_id = ? order by p.requested_at desc, p.id limit ?", accountId, limit);
     }
 
+    /** Payouts not yet paid or failed, on every chain, oldest first. */
+    List<PayoutRow> open(int limit) throws SQLException {
+        return select("where p.status in ('requested', 'sent') order by p.requested_at, p.id limit ?", limit);
+    }
+
     /** The chain's payout whose transactions are out, if any (the worker keeps at most one). */
     Optional<PayoutRow> inFlight(long chainId) throws SQLException {
         return select("where p.chain_id = ? and p.status = 'sent' order by p.sent_at, p.id limit 1", chainId)

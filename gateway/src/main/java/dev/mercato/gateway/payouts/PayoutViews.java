@@ -1,12 +1,13 @@
 package dev.mercato.gateway.payouts;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 
 import java.time.Instant;
 import java.util.List;
 
-/** What the payout API answers. Amounts are decimal USDC strings. */
+/** What the payout API answers. Amounts are decimal USDC strings; every field is present, null when it has no value. */
 final class PayoutViews {
 
     private PayoutViews() {
@@ -18,6 +19,7 @@ final class PayoutViews {
      * back in the earnings); {@code txHash} is the transaction that paid it (or that decided its failure).
      */
     @Serdeable
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     record Payout(String id, String operator, long chainId, String wallet, String amountUsdc, String status,
                   @Nullable String waitingFor, @Nullable String failure, @Nullable String txHash,
                   @Nullable Long blockNumber, Instant requestedAt, @Nullable Instant sentAt,
@@ -31,6 +33,7 @@ final class PayoutViews {
     }
 
     @Serdeable
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     record Payouts(List<Payout> payouts) {
     }
 

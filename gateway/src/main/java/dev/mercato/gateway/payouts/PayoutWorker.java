@@ -184,6 +184,12 @@ final class PayoutWorker {
         if (finalCount > transfer.nonce()) {
             return settle(payout, transfer, cancel, finalBlock, now);
         }
+        if (now.isAfter(transfer.createdAt().plus(settings.sendBy()))) {
+            // Its hold expires half a sendBy later, and a sweeper's void must never meet a late payment.
+            waitFor(payout, "its transaction (nonce " + transfer.nonce() + ") is not final " + text(settings.sendBy())
+                + " after it was sent, and its ledger hold expires " + text(settings.holdExpiry()) + " after the request;"
+                + " look at the hot wallet's pending transactions on chain " + chain.chainId());
+        }
         if (rpc.transactionCount(hotAddress, "latest") > transfer.nonce()) {
             return false; // mined, not final yet
         }

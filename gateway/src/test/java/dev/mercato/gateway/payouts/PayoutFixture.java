@@ -154,6 +154,16 @@ final class PayoutFixture implements AutoCloseable {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The admin's list of open payouts. */
+    List<?> openPayouts() throws Exception {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/admin/payouts"))
+            .header("authorization", "Bearer " + TestGateway.ADMIN_TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() != 200) {
+            throw new IllegalStateException("GET /admin/payouts answered " + answer.statusCode() + ": " + answer.body());
+        }
+        return (List<?>) json(answer.body()).get("payouts");
+    }
+
     Map<?, ?> json(String body) throws IOException {
         return gateway.bean(JsonMapper.class).readValue(body, Map.class);
     }

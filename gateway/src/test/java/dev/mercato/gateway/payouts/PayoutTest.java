@@ -103,6 +103,33 @@ class PayoutTest {
     }
 
     @Test
+    void aPayoutWaitsWhileTheHotWalletIsShortAndIsPaidOnceItIsFunded() throws Exception {
+        fixture = PayoutFixture.start("1h");
+        fixture.setHotWalletUnits(1_000_000);
+        String id = (String) fixture.json(fixture.requestPayout("withdraw-1", "2").body()).get("id");
+        fixture.step();
+        fixture.step();
+
+        Map<?, ?> waiting = fixture.payout(id);
+        assertEquals("requested", waiting.get("status"));
+        assertEquals("the hot wallet " + fixture.hotAddress + " holds 1 USDC on chain 31337, less than this payout's 2",
+            waiting.get("waitingFor"));
+        assertEquals(List.of(waiting), fixture.openPayouts());
+        assertEquals(0, fixture.count("select count(*) from payout_tx where payout_id = '" + id + "'"));
+
+        fixture.setHotWalletUnits(HOT_WALLET_UNITS);
+        fixture.step();
+        fixture.chain.mine(1);
+        fixture.step();
+        Map<?, ?> paid = fixture.payout(id);
+        assertEquals("paid", paid.get("status"));
+        assertEquals(null, paid.get("waitingFor"));
+        assertEquals(List.of(), fixture.openPayouts());
+        assertEquals(2_000_000, fixture.tokenUnits(fixture.operatorWallet));
+        assertEquals(new AccountBalance(EARNINGS_NANO, 2_000_000_000L, 0, 0), fixture.earnings());
+    }
+
+    @Test
     void aTransferThatRevertsFailsWithTheEarningsBackAndANewRequestPaysOnce() throws Exception {
         fixture = PayoutFixture.start("1h");
         fixture.automine(false);
