@@ -170,7 +170,7 @@ public final class LocalChain implements AutoCloseable {
         if (blocks < 1) {
             throw new IllegalArgumentException("blocks must be at least 1, was " + blocks);
         }
-        call("anvil_mine", List.of(Numeric.encodeQuantity(BigInteger.valueOf(blocks))));
+        rpc("anvil_mine", List.of(Numeric.encodeQuantity(BigInteger.valueOf(blocks))));
     }
 
     /**
@@ -192,7 +192,7 @@ public final class LocalChain implements AutoCloseable {
             }
             pairs.add(List.of(transaction.signedTransaction(), transaction.blockOffset()));
         }
-        call("anvil_reorg", List.of(depth, pairs));
+        rpc("anvil_reorg", List.of(depth, pairs));
     }
 
     public void reorg(int depth) {
@@ -201,7 +201,7 @@ public final class LocalChain implements AutoCloseable {
 
     /** Records the whole chain state, to come back to with {@link #revert(BigInteger)} ({@code evm_snapshot}). */
     public BigInteger snapshot() {
-        return Numeric.decodeQuantity(call("evm_snapshot", List.of()).asText());
+        return Numeric.decodeQuantity(rpc("evm_snapshot", List.of()).asText());
     }
 
     /**
@@ -209,7 +209,7 @@ public final class LocalChain implements AutoCloseable {
      * block it was then ({@code evm_revert}). A snapshot is used up by reverting to it.
      */
     public void revert(BigInteger snapshotId) {
-        if (!call("evm_revert", List.of(Numeric.encodeQuantity(snapshotId))).asBoolean()) {
+        if (!rpc("evm_revert", List.of(Numeric.encodeQuantity(snapshotId))).asBoolean()) {
             throw new LocalChainException("anvil has no snapshot " + snapshotId);
         }
     }
@@ -241,7 +241,8 @@ public final class LocalChain implements AutoCloseable {
         }
     }
 
-    private JsonNode call(String method, List<?> params) {
+    /** Any JSON-RPC call, anvil's own methods included; answers its result. @throws LocalChainException on an error answer */
+    public JsonNode rpc(String method, List<?> params) {
         try {
             JsonResponse response = new Request<>(method, params, httpService, JsonResponse.class).send();
             if (response.hasError()) {

@@ -2,6 +2,7 @@ package dev.mercato.gateway;
 
 import dev.mercato.gateway.storage.DatabaseLocation;
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.runtime.server.EmbeddedServer;
 
@@ -15,11 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 
 /**
  * A real gateway in this JVM on a free port, on a real (embedded) PostgreSQL shared by every
@@ -82,6 +85,25 @@ public final class TestGateway implements AutoCloseable {
             }
         }
         return database;
+    }
+
+    /** Runs one query on this gateway's database and answers the first column of its first row. */
+    public String queryText(String sql) {
+        try (Connection connection = DelegatingDataSource.unwrapDataSource(bean(DataSource.class)).getConnection();
+             Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery(sql)) {
+            if (!row.next()) {
+                throw new IllegalStateException("no row from " + sql);
+            }
+            return row.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
+    /** {@link #queryText} as a number. */
+    public long queryLong(String sql) {
+        return Long.parseLong(queryText(sql));
     }
 
     public String baseUrl() {

@@ -1,6 +1,7 @@
 package dev.mercato.gateway.deposits;
 
 import dev.mercato.gateway.chain.Backoff;
+import dev.mercato.gateway.chain.ChainLoops;
 import dev.mercato.gateway.chain.ChainRpc;
 import dev.mercato.gateway.chain.ChainSettings;
 import dev.mercato.gateway.chain.Chains;
@@ -16,7 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,13 +34,11 @@ public class DepositScanners {
 
     private static final Logger LOG = LoggerFactory.getLogger(DepositScanners.class);
 
-    /** How long stopping waits for a scanner to finish its pass (an RPC call is bounded by its own timeout). */
-    static final long STOP_WAIT_MILLIS = 10_000;
 
     private final List<ChainSettings> chains;
     private final Map<Long, DepositScanner> scanners = new LinkedHashMap<>();
     private final List<ChainRpc> clients = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final ChainLoops loops = new ChainLoops();
 
     DepositScanners(Chains configured, DepositStore store, Ledger ledger, JsonMapper json, Clock clock) {
         this.chains = configured.all();
@@ -63,7 +61,7 @@ public class DepositScanners {
     void start() {
         for (DepositScanner scanner : scanners.values()) {
             ChainSettings chain = scanner.settings();
-            threads.add(Thread.ofVirtual().name("deposits-" + chain.chainId()).start(scanner::run));
+            loops.start("deposits-" + chain.chainId(), scanner::run);
             LOG.info("Scanning chain {} ({}) for USDC {} deposits to {}, final when {}", chain.chainId(), chain.name(),
                 chain.usdcAddress(), chain.treasuryAddress(), chain.finalityText());
         }
@@ -72,17 +70,7 @@ public class DepositScanners {
     @PreDestroy
     void stop() {
         scanners.values().forEach(DepositScanner::stop);
-        threads.forEach(Thread::interrupt);
-        for (Thread thread : threads) {
-            try {
-                if (!thread.join(Duration.ofMillis(STOP_WAIT_MILLIS))) {
-                    LOG.warn("The deposit scanner {} did not stop within {} ms", thread.getName(), STOP_WAIT_MILLIS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        loops.stop();
         clients.forEach(ChainRpc::close);
     }
 

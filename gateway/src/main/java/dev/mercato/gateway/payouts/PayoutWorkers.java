@@ -1,6 +1,7 @@
 package dev.mercato.gateway.payouts;
 
 import dev.mercato.gateway.chain.Backoff;
+import dev.mercato.gateway.chain.ChainLoops;
 import dev.mercato.gateway.chain.ChainRpc;
 import dev.mercato.gateway.chain.ChainSettings;
 import dev.mercato.gateway.chain.Chains;
@@ -15,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,12 +33,10 @@ public class PayoutWorkers {
 
     private static final Logger LOG = LoggerFactory.getLogger(PayoutWorkers.class);
 
-    /** How long stopping waits for a worker to finish its step (each RPC call is bounded by its own timeout). */
-    static final long STOP_WAIT_MILLIS = 10_000;
 
     private final Map<Long, PayoutWorker> workers = new LinkedHashMap<>();
     private final List<ChainRpc> clients = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final ChainLoops loops = new ChainLoops();
 
     PayoutWorkers(Chains chains, HotWallet wallet, PayoutStore store, Ledger ledger, PayoutSettings settings,
                   JsonMapper json, Clock clock) {
@@ -59,7 +57,7 @@ public class PayoutWorkers {
     void start() {
         for (PayoutWorker worker : workers.values()) {
             ChainSettings chain = worker.chain();
-            threads.add(Thread.ofVirtual().name("payouts-" + chain.chainId()).start(worker::run));
+            loops.start("payouts-" + chain.chainId(), worker::run);
             LOG.info("Paying out on chain {} ({}) in USDC {} from hot wallet {}", chain.chainId(), chain.name(),
                 chain.usdcAddress(), worker.hotAddress());
         }
@@ -68,17 +66,7 @@ public class PayoutWorkers {
     @PreDestroy
     void stop() {
         workers.values().forEach(PayoutWorker::stop);
-        threads.forEach(Thread::interrupt);
-        for (Thread thread : threads) {
-            try {
-                if (!thread.join(Duration.ofMillis(STOP_WAIT_MILLIS))) {
-                    LOG.warn("The payout worker {} did not stop within {} ms", thread.getName(), STOP_WAIT_MILLIS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        loops.stop();
         clients.forEach(ChainRpc::close);
     }
 

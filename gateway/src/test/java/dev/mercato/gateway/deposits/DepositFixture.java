@@ -6,7 +6,6 @@ import dev.mercato.gateway.TestGateway;
 import dev.mercato.gateway.signin.TestWallet;
 import dev.mercato.ledger.AccountBalance;
 import dev.mercato.ledger.Ledger;
-import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.json.JsonMapper;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.datatypes.Address;
@@ -19,7 +18,6 @@ import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.tx.gas.StaticEIP1559GasProvider;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -110,7 +108,7 @@ final class DepositFixture implements AutoCloseable {
     /** A wallet with gas money and {@code units} of the token; signed in, if {@code signIn}, so it belongs to an account. */
     Depositor depositor(long units, boolean signIn) throws Exception {
         TestWallet wallet = TestWallet.create();
-        rpc("anvil_setBalance", "[\"" + wallet.address() + "\",\"0x56bc75e2d63100000\"]"); // 100 ETH
+        chain.rpc("anvil_setBalance", List.of(wallet.address(), "0x56bc75e2d63100000")); // 100 ETH
         chain.testUsd(token, chain.account(0)).mint(wallet.address(), BigInteger.valueOf(units)).send();
         Long accountId = null;
         String session = null;
@@ -153,32 +151,7 @@ final class DepositFixture implements AutoCloseable {
 
     /** Runs one query on the gateway's database and answers the first column of its first row. */
     long count(String sql) {
-        try (var connection = DelegatingDataSource.unwrapDataSource(gateway.bean(javax.sql.DataSource.class)).getConnection();
-             var statement = connection.createStatement();
-             var row = statement.executeQuery(sql)) {
-            row.next();
-            return row.getLong(1);
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(sql, e);
-        }
-    }
-
-    String rpc(String method, String params) {
-        try {
-            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(chain.rpcUrl()))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method
-                    + "\",\"params\":" + params + "}")).build(), HttpResponse.BodyHandlers.ofString());
-            if (answer.statusCode() != 200 || answer.body().contains("\"error\"")) {
-                throw new IllegalStateException(method + " answered " + answer.statusCode() + ": " + answer.body());
-            }
-            return answer.body();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return gateway.queryLong(sql);
     }
 
     /** An HTTP call on the gateway with a session cookie (or none) or, for admin paths, the admin token. */

@@ -8,7 +8,6 @@ import dev.mercato.ledger.AccountBalance;
 import dev.mercato.ledger.AccountFlags;
 import dev.mercato.ledger.Ledger;
 import dev.mercato.ledger.TransferIds;
-import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import io.micronaut.json.JsonMapper;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Hash;
@@ -16,7 +15,6 @@ import org.web3j.crypto.Keys;
 import org.web3j.utils.Numeric;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -68,7 +66,7 @@ final class PayoutFixture implements AutoCloseable {
         try {
             String token = chain.deployTestUsd(chain.account(0)).getContractAddress().toLowerCase(Locale.ROOT);
             Credentials hot = Credentials.create(Keys.createEcKeyPair());
-            rpc(chain, "anvil_setBalance", "[\"" + hot.getAddress() + "\",\"0x56bc75e2d63100000\"]"); // 100 ETH
+            chain.rpc("anvil_setBalance", List.of(hot.getAddress(), "0x56bc75e2d63100000")); // 100 ETH
             chain.testUsd(token, chain.account(0)).mint(hot.getAddress(), BigInteger.valueOf(HOT_WALLET_UNITS)).send();
             // An earlier test's chain had this id too; its payouts and cursor mean nothing on this one.
             TestGateway.execute("""
@@ -194,58 +192,24 @@ final class PayoutFixture implements AutoCloseable {
     /** Sets the hot wallet's token balance directly in the token's storage (anvil_setStorageAt). */
     void setHotWalletUnits(long units) {
         String slot = Hash.sha3("0x" + "0".repeat(24) + hotAddress.substring(2) + BALANCES_SLOT);
-        rpc(chain, "anvil_setStorageAt", "[\"" + token + "\",\"" + slot + "\",\"0x"
-            + String.format("%064x", units) + "\"]");
+        chain.rpc("anvil_setStorageAt", List.of(token, slot, "0x" + String.format("%064x", units)));
     }
 
     void automine(boolean on) {
-        rpc(chain, "evm_setAutomine", "[" + on + "]");
+        chain.rpc("evm_setAutomine", List.of(on));
     }
 
     /** Transactions waiting in the node's pool. */
-    int pooled() throws Exception {
-        Map<?, ?> status = json(rpc(chain, "txpool_status", "[]"));
-        return Integer.decode((String) ((Map<?, ?>) status.get("result")).get("pending"));
+    int pooled() {
+        return Integer.decode(chain.rpc("txpool_status", List.of()).get("pending").asText());
     }
 
     long count(String sql) {
-        try (var connection = DelegatingDataSource.unwrapDataSource(gateway.bean(javax.sql.DataSource.class)).getConnection();
-             var statement = connection.createStatement();
-             var row = statement.executeQuery(sql)) {
-            row.next();
-            return row.getLong(1);
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(sql, e);
-        }
+        return gateway.queryLong(sql);
     }
 
     String text(String sql) {
-        try (var connection = DelegatingDataSource.unwrapDataSource(gateway.bean(javax.sql.DataSource.class)).getConnection();
-             var statement = connection.createStatement();
-             var row = statement.executeQuery(sql)) {
-            row.next();
-            return row.getString(1);
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(sql, e);
-        }
-    }
-
-    static String rpc(LocalChain chain, String method, String params) {
-        try {
-            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(chain.rpcUrl()))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method
-                    + "\",\"params\":" + params + "}")).build(), HttpResponse.BodyHandlers.ofString());
-            if (answer.statusCode() != 200 || answer.body().contains("\"error\"")) {
-                throw new IllegalStateException(method + " answered " + answer.statusCode() + ": " + answer.body());
-            }
-            return answer.body();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return gateway.queryText(sql);
     }
 
     @Override

@@ -200,7 +200,7 @@ class PayoutTest {
         fixture.step();
         String transfer = fixture.text("select tx_hash from payout_tx where kind = 'transfer' and payout_id = '" + id + "'");
 
-        PayoutFixture.rpc(fixture.chain, "anvil_dropAllTransactions", "[]");
+        fixture.chain.rpc("anvil_dropAllTransactions", List.of());
         assertEquals(0, fixture.pooled());
         fixture.restartGateway();
         fixture.step();
