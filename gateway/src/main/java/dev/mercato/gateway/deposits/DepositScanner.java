@@ -106,10 +106,16 @@ final class DepositScanner {
         int failures = 0;
         while (running) {
             try {
-                scanOnce();
+                // One gateway scans a chain at a time; the others find the lock taken and wait for the next poll.
+                if (store.withScanLock(settings.chainId(), () -> {
+                    scanOnce();
+                    return Boolean.TRUE;
+                }).isEmpty()) {
+                    LOG.debug("Chain {} ({}) is being scanned by another gateway", settings.chainId(), settings.name());
+                }
                 failures = 0;
                 lastError = null;
-            } catch (RpcFailure | SQLException | RuntimeException e) {
+            } catch (Exception e) {
                 if (!running) {
                     break;
                 }

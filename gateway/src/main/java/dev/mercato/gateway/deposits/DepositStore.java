@@ -4,6 +4,7 @@ import dev.mercato.gateway.chain.BlockRef;
 import dev.mercato.gateway.chain.TransferLog;
 
 import dev.mercato.gateway.chain.TransferLog.DepositKey;
+import dev.mercato.gateway.chain.ChainLock;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import jakarta.inject.Singleton;
 
@@ -71,6 +72,11 @@ class DepositStore {
     DepositStore(DataSource dataSource) {
         // Plain JDBC on the pool: each read here is one statement, and writes run in the ledger's transactions.
         this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
+    }
+
+    /** Runs {@code work} holding the chain's scan lock, or answers empty when another gateway's scanner holds it. */
+    <T> Optional<T> withScanLock(long chainId, ChainLock.Work<T> work) throws Exception {
+        return ChainLock.tryWith(dataSource, ChainLock.Kind.DEPOSIT_SCAN, chainId, work);
     }
 
     /** The chain's cursor, created at {@code startBlock} on its first scan. */

@@ -1,5 +1,6 @@
 package dev.mercato.gateway.payouts;
 
+import dev.mercato.gateway.chain.ChainLock;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import jakarta.inject.Singleton;
 
@@ -32,16 +33,8 @@ class PayoutStore {
                     String txHash, String signedTx, Instant createdAt) {
     }
 
-    /** A unit of work holding the chain's payout lock. */
-    interface Locked<T> {
-        T run() throws Exception;
-    }
-
     static final String TRANSFER = "transfer";
     static final String CANCEL = "cancel";
-
-    /** The first key of the two-key advisory lock a chain's payout worker holds ("mpay"). */
-    private static final int PAYOUT_LOCK_CLASS = 0x6d706179;
 
     private static final String COLUMNS = """
         p.id, p.account_id, p.operator_id, o.name, p.chain_id, p.to_address, p.amount_units, p.amount_nano, p.hold_id,
@@ -54,31 +47,9 @@ class PayoutStore {
         this.dataSource = DelegatingDataSource.unwrapDataSource(dataSource);
     }
 
-    /**
-     * Runs {@code work} while holding the chain's payout lock, or answers empty at once when
-     * another worker (on this gateway or another) holds it. The lock lives in a transaction of its
-     * own connection, so the work's writes commit as they go, and it ends with the work or with
-     * the connection, should this process die.
-     */
-    <T> Optional<T> withChainLock(long chainId, Locked<T> work) throws Exception {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                try (PreparedStatement lock = connection.prepareStatement("select pg_try_advisory_xact_lock(?, ?)")) {
-                    lock.setInt(1, PAYOUT_LOCK_CLASS);
-                    lock.setInt(2, Long.hashCode(chainId));
-                    try (ResultSet row = lock.executeQuery()) {
-                        row.next();
-                        if (!row.getBoolean(1)) {
-                            return Optional.empty();
-                        }
-                    }
-                }
-                return Optional.ofNullable(work.run());
-            } finally {
-                connection.rollback(); // the transaction wrote nothing; ending it releases the lock
-            }
-        }
+    /** Runs {@code work} holding the chain's payout lock, or answers empty when another worker holds it. */
+    <T> Optional<T> withChainLock(long chainId, ChainLock.Work<T> work) throws Exception {
+        return ChainLock.tryWith(dataSource, ChainLock.Kind.PAYOUTS, chainId, work);
     }
 
     /**

@@ -6,13 +6,17 @@ import dev.mercato.gateway.TestGateway;
 import dev.mercato.gateway.deposits.DepositFixture.Depositor;
 import dev.mercato.ledger.AccountBalance;
 import dev.mercato.ledger.LedgerFailure;
+import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.web3j.crypto.Keys;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 
+import javax.sql.DataSource;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 
@@ -300,6 +304,31 @@ class DepositScannerTest {
     }
 
     /** Each of the account's deposits as status, confirmations and amount, newest first. */
+    @Test
+    void oneGatewayScansAChainAtATime() throws Exception {
+        fixture = DepositFixture.start();
+        Depositor alice = fixture.depositor(10_000_000, true);
+        fixture.deposit(alice, 3_000_000);
+        fixture.finalizeAll();
+        DataSource database = DelegatingDataSource.unwrapDataSource(fixture.gateway.bean(DataSource.class));
+        try (Connection otherGateway = database.getConnection()) {
+            otherGateway.setAutoCommit(false);
+            try (Statement lock = otherGateway.createStatement()) {
+                lock.execute("select pg_advisory_xact_lock(" + 0x6d646570 + ", " + Long.hashCode(31337L) + ")");
+            }
+            fixture.scanner().wake();
+            Thread.sleep(1_000); // the pass finds the lock taken and scans nothing
+            assertEquals(0, fixture.balanceNano(alice.accountId()));
+            otherGateway.rollback();
+        }
+        fixture.scanner().wake();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (fixture.balanceNano(alice.accountId()) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(3_000_000 * NANO_PER_UNIT, fixture.balanceNano(alice.accountId()));
+    }
+
     private List<Map<String, Object>> brief(Depositor depositor) throws Exception {
         return deposits(depositor).stream().map(deposit -> Map.<String, Object>of("status", deposit.get("status"),
             "confirmations", ((Number) deposit.get("confirmations")).intValue(), "amountUsdc", deposit.get("amountUsdc")))
