@@ -20,7 +20,7 @@ final class LedgerModel {
     static final String EQUITY = "equity:dev-credit";
 
     /** What one delivery of an operation returned. */
-    sealed interface Outcome permits Done, Settled, Refused, Conflict, Invalid {
+    sealed interface Outcome permits Done, Settled, Refused, Conflict, Invalid, NotPosted {
     }
 
     record Done() implements Outcome {
@@ -38,25 +38,40 @@ final class LedgerModel {
     record Invalid() implements Outcome {
     }
 
+    /** {@link Ledger#post} of a hold already voided: it moved nothing. */
+    record NotPosted() implements Outcome {
+    }
+
     static final Outcome DONE = new Done();
     static final Outcome CONFLICT = new Conflict();
     static final Outcome INVALID = new Invalid();
+    static final Outcome NOT_POSTED = new NotPosted();
 
     enum HoldState { LIVE, SETTLED, VOIDED }
 
+    /**
+     * A hold: a request's ({@code user} → clearing, settled or released) or a payout's
+     * ({@code user} is then the provider → equity, posted in full or released).
+     */
     static final class Hold {
         final UUID id;
         final String user;
+        final String credit;
         final long amountNano;
         final Instant expiresAt;
         HoldState state = HoldState.LIVE;
         Settlement settlement;
 
-        Hold(UUID id, String user, long amountNano, Instant expiresAt) {
+        Hold(UUID id, String user, String credit, long amountNano, Instant expiresAt) {
             this.id = id;
             this.user = user;
+            this.credit = credit;
             this.amountNano = amountNano;
             this.expiresAt = expiresAt;
+        }
+
+        boolean payout() {
+            return !credit.equals(CLEARING);
         }
     }
 
@@ -66,7 +81,7 @@ final class LedgerModel {
     }
 
     /** An operation the simulation delivers: once, again (a duplicate), concurrently, or across a kill. */
-    sealed interface Op permits Fund, Withdraw, Reserve, Settle, Release {
+    sealed interface Op permits Fund, Withdraw, Reserve, Settle, Release, PayoutHold, PostPayout {
         /** The consumer whose balance it touches, or null. */
         String user();
 
@@ -143,6 +158,41 @@ final class LedgerModel {
         }
     }
 
+    /** A provider's withdrawal held until it is paid: reserved with the owner's (here empty) SQL in one transaction. */
+    record PayoutHold(UUID holdId, String provider, long amountNano, Instant expiresAt) implements Op {
+        public String user() {
+            return null;
+        }
+
+        public Outcome expect(LedgerModel model) {
+            return model.reservePayout(holdId, provider, amountNano, expiresAt);
+        }
+
+        public Outcome deliver(Ledger ledger) {
+            return outcomeOf(() -> ledger.reserve(new HoldRequest(holdId, provider, EQUITY, amountNano, expiresAt,
+                "payout", null), connection -> { }));
+        }
+    }
+
+    /** A payout hold posted in full once the payout is final. */
+    record PostPayout(UUID holdId) implements Op {
+        public String user() {
+            return null;
+        }
+
+        public Outcome expect(LedgerModel model) {
+            return model.postInFull(holdId);
+        }
+
+        public Outcome deliver(Ledger ledger) {
+            try {
+                return ledger.post(holdId) ? DONE : NOT_POSTED;
+            } catch (IllegalArgumentException e) {
+                return INVALID;
+            }
+        }
+    }
+
     private final Map<String, AccountFlags> flags = new LinkedHashMap<>();
     private final Map<String, Counters> counters = new LinkedHashMap<>();
     private final Map<UUID, Stored> transfers = new HashMap<>();
@@ -183,10 +233,12 @@ final class LedgerModel {
         return holds.get(holdId);
     }
 
-    List<Hold> holds(String user, boolean liveOnly) {
+    /** Request holds, of {@code user} if given; payout holds when {@code payouts}. */
+    List<Hold> holds(String user, boolean liveOnly, boolean payouts) {
         List<Hold> found = new ArrayList<>();
         for (Hold hold : holds.values()) {
-            if ((user == null || hold.user.equals(user)) && (!liveOnly || hold.state == HoldState.LIVE)) {
+            if ((user == null || hold.user.equals(user)) && (!liveOnly || hold.state == HoldState.LIVE)
+                && hold.payout() == payouts) {
                 found.add(hold);
             }
         }
@@ -239,7 +291,54 @@ final class LedgerModel {
         move(user, userChange);
         move(CLEARING, new Counters(0, 0, amountNano, 0));
         transfers.put(holdId, transfer);
-        holds.put(holdId, new Hold(holdId, user, amountNano, expiresAt));
+        holds.put(holdId, new Hold(holdId, user, CLEARING, amountNano, expiresAt));
+        transferRows++;
+        return DONE;
+    }
+
+    Outcome reservePayout(UUID holdId, String provider, long amountNano, Instant expiresAt) {
+        Stored transfer = new Stored(provider, EQUITY, amountNano, "payout", "pending", expiresAt, null);
+        if (transfers.containsKey(holdId)) {
+            return transfers.get(holdId).equals(transfer) ? DONE : CONFLICT;
+        }
+        if (!expiresAt.isAfter(now)) {
+            return INVALID;
+        }
+        Counters providerChange = new Counters(amountNano, 0, 0, 0);
+        Counters equityChange = new Counters(0, 0, amountNano, 0);
+        Outcome refused = refusal(provider, providerChange);
+        if (refused == null) {
+            refused = refusal(EQUITY, equityChange);
+        }
+        if (refused != null) {
+            return refused;
+        }
+        move(provider, providerChange);
+        move(EQUITY, equityChange);
+        transfers.put(holdId, transfer);
+        holds.put(holdId, new Hold(holdId, provider, EQUITY, amountNano, expiresAt));
+        transferRows++;
+        return DONE;
+    }
+
+    Outcome postInFull(UUID holdId) {
+        Hold hold = holds.get(holdId);
+        if (hold == null) {
+            return INVALID;
+        }
+        switch (hold.state) {
+            case SETTLED -> {
+                return DONE;
+            }
+            case VOIDED -> {
+                return NOT_POSTED;
+            }
+            case LIVE -> {
+            }
+        }
+        move(hold.user, new Counters(-hold.amountNano, hold.amountNano, 0, 0));
+        move(hold.credit, new Counters(0, 0, -hold.amountNano, hold.amountNano));
+        hold.state = HoldState.SETTLED;
         transferRows++;
         return DONE;
     }
@@ -307,7 +406,7 @@ final class LedgerModel {
 
     private void voidHold(Hold hold) {
         move(hold.user, new Counters(-hold.amountNano, 0, 0, 0));
-        move(CLEARING, new Counters(0, 0, -hold.amountNano, 0));
+        move(hold.credit, new Counters(0, 0, -hold.amountNano, 0));
         hold.state = HoldState.VOIDED;
         transferRows++;
     }

@@ -5,6 +5,8 @@ import dev.mercato.ledger.LedgerModel.Fund;
 import dev.mercato.ledger.LedgerModel.Hold;
 import dev.mercato.ledger.LedgerModel.Op;
 import dev.mercato.ledger.LedgerModel.Outcome;
+import dev.mercato.ledger.LedgerModel.PayoutHold;
+import dev.mercato.ledger.LedgerModel.PostPayout;
 import dev.mercato.ledger.LedgerModel.Release;
 import dev.mercato.ledger.LedgerModel.Reserve;
 import dev.mercato.ledger.LedgerModel.Settle;
@@ -184,6 +186,7 @@ final class LedgerSimulation {
             case LedgerModel.Conflict conflict -> "refused: conflict";
             case LedgerModel.Invalid invalid -> "refused: invalid";
             case LedgerModel.Done done -> "done";
+            case LedgerModel.NotPosted notPosted -> "not posted (hold voided)";
         };
         note("outcome: " + kind + " " + result);
     }
@@ -203,7 +206,8 @@ final class LedgerSimulation {
     /** An earlier transfer id delivered with another amount: a conflict if it was stored, else a new attempt. */
     private void conflictingRedelivery() {
         List<Op> candidates = history.stream()
-            .filter(op -> op instanceof Fund || op instanceof Reserve || op instanceof Withdraw).toList();
+            .filter(op -> op instanceof Fund || op instanceof Reserve || op instanceof Withdraw
+                || op instanceof PayoutHold).toList();
         if (candidates.isEmpty()) {
             duplicate();
             return;
@@ -214,6 +218,8 @@ final class LedgerSimulation {
             case Reserve reserve -> new Reserve(reserve.holdId(), reserve.user(), reserve.amountNano() + 1,
                 reserve.expiresAt(), reserve.userData());
             case Withdraw withdraw -> new Withdraw(withdraw.id(), withdraw.provider(), withdraw.amountNano() + 1);
+            case PayoutHold payout -> new PayoutHold(payout.holdId(), payout.provider(), payout.amountNano() + 1,
+                payout.expiresAt());
             default -> throw new IllegalStateException("not a candidate: " + earlier);
         };
         currentStep = "deliver changed " + changed;
@@ -320,7 +326,8 @@ final class LedgerSimulation {
      * been delivered alone in list order, repeats within the batch and of earlier steps included.
      */
     private void batch() {
-        boolean reserves = random.nextBoolean();
+        // Settles need a hold to settle: before the first one there are only reserves to batch.
+        boolean reserves = random.nextBoolean() || model.holds(null, false, false).isEmpty();
         int size = 2 + random.nextInt(MAX_BATCH_OPS - 1);
         List<Op> ops = new ArrayList<>();
         List<Outcome> expected = new ArrayList<>();
@@ -470,14 +477,18 @@ final class LedgerSimulation {
         int choice = random.nextInt(100);
         if (choice < 40) {
             return newReserve(users.get(random.nextInt(users.size())));
-        } else if (choice < 70) {
+        } else if (choice < 68) {
             return newSettle(null);
-        } else if (choice < 82) {
+        } else if (choice < 80) {
             return newRelease(null);
-        } else if (choice < 92) {
+        } else if (choice < 88) {
             return newFund(users.get(random.nextInt(users.size())));
-        } else {
+        } else if (choice < 93) {
             return newWithdraw();
+        } else if (choice < 97) {
+            return newPayoutHold();
+        } else {
+            return newPayoutEnd();
         }
     }
 
@@ -549,10 +560,32 @@ final class LedgerSimulation {
         return new Withdraw(id("withdrawal"), provider, amountNano);
     }
 
+    /** A provider's payout hold, mostly within its earnings, sometimes one unit beyond them. */
+    private Op newPayoutHold() {
+        String provider = providers.get(random.nextInt(providers.size()));
+        long availableNano = model.balance(provider).availableNano();
+        long amountNano = random.nextInt(10) < 7 ? between(1, Math.max(1, availableNano)) : availableNano + 1;
+        Instant expiresAt = model.now().plusMillis(between(1, MAX_HOLD_LIFETIME_MILLIS));
+        return new PayoutHold(id("payout"), provider, amountNano, expiresAt);
+    }
+
+    /** A payout hold's end: posted (its transaction was final) or released (it failed); a new one if there is none. */
+    private Op newPayoutEnd() {
+        Hold hold = pickHold(null, random.nextInt(100) < 80, true);
+        if (hold == null) {
+            return newPayoutHold();
+        }
+        return random.nextBoolean() ? new PostPayout(hold.id) : new Release(hold.id, null);
+    }
+
     private Hold pickHold(String user, boolean liveOnly) {
-        List<Hold> candidates = model.holds(user, liveOnly);
+        return pickHold(user, liveOnly, false);
+    }
+
+    private Hold pickHold(String user, boolean liveOnly, boolean payouts) {
+        List<Hold> candidates = model.holds(user, liveOnly, payouts);
         if (candidates.isEmpty() && liveOnly) {
-            candidates = model.holds(user, false);
+            candidates = model.holds(user, false, payouts);
         }
         return candidates.isEmpty() ? null : candidates.get(random.nextInt(candidates.size()));
     }
