@@ -16,6 +16,7 @@ import org.web3j.crypto.Keys;
 import org.web3j.crypto.RawTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.tx.gas.StaticEIP1559GasProvider;
+import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 
 import java.io.IOException;
 import java.math.BigInteger;
@@ -139,6 +140,12 @@ final class DepositFixture implements AutoCloseable {
 
     String sendRaw(String signed) throws IOException {
         return chain.web3j().ethSendRawTransaction(signed).send().getTransactionHash();
+    }
+
+    /** The receipt of a transaction sent raw, once it is mined: automine mines it soon after the send returns, not before. */
+    TransactionReceipt receipt(String txHash) throws Exception {
+        return new PollingTransactionReceiptProcessor(chain.web3j(), LocalChain.RECEIPT_POLL_INTERVAL_MILLIS, 200)
+            .waitForTransactionReceipt(txHash);
     }
 
     long balanceNano(long accountId) {

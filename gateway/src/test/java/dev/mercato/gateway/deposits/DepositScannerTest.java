@@ -171,7 +171,7 @@ class DepositScannerTest {
         Depositor alice = fixture.depositor(10_000_000, true);
         String signed = fixture.signedDeposit(alice, 6_500_000, 0);
         String txHash = fixture.sendRaw(signed);
-        long firstBlock = fixture.chain.blockNumber();
+        long firstBlock = fixture.receipt(txHash).getBlockNumber().longValueExact();
         fixture.chain.mine(2);
         fixture.scan();
         assertEquals(firstBlock, ((Number) deposits(alice).getFirst().get("blockNumber")).longValue());

@@ -12,6 +12,7 @@ import io.micronaut.json.JsonMapper;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Hash;
 import org.web3j.crypto.Keys;
+import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 import org.web3j.utils.Numeric;
 
 import java.io.IOException;
@@ -130,6 +131,13 @@ final class PayoutFixture implements AutoCloseable {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** Waits until the payout's transfer is mined: automine mines it soon after the send returns, not before. */
+    void awaitMined(String payoutId) throws Exception {
+        String txHash = text("select tx_hash from payout_tx where kind = 'transfer' and payout_id = '" + payoutId + "'");
+        new PollingTransactionReceiptProcessor(chain.web3j(), LocalChain.RECEIPT_POLL_INTERVAL_MILLIS, 200)
+            .waitForTransactionReceipt(txHash);
     }
 
     HttpResponse<String> requestPayout(String idempotencyKey, String amountUsdc) throws Exception {

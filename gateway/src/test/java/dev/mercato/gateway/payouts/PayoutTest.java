@@ -71,7 +71,8 @@ class PayoutTest {
         assertEquals("idempotency_key_reused", error(changed).get("code"));
         assertEquals(new AccountBalance(EARNINGS_NANO, 0, 0, 2_500_000_000L), fixture.earnings());
 
-        fixture.step(); // signs, stores and sends; automine mines it at once
+        fixture.step(); // signs, stores and sends; automine mines it
+        fixture.awaitMined(id);
         assertEquals("sent", fixture.payout(id).get("status"));
         assertEquals(2_500_000, fixture.tokenUnits(fixture.operatorWallet));
         fixture.step(); // mined, one confirmation of the two that make it final
@@ -119,6 +120,7 @@ class PayoutTest {
 
         fixture.setHotWalletUnits(HOT_WALLET_UNITS);
         fixture.step();
+        fixture.awaitMined(id);
         fixture.chain.mine(1);
         fixture.step();
         Map<?, ?> paid = fixture.payout(id);
@@ -158,6 +160,7 @@ class PayoutTest {
         assertEquals(202, retried.statusCode(), retried.body());
         String second = (String) fixture.json(retried.body()).get("id");
         fixture.step();
+        fixture.awaitMined(second);
         fixture.chain.mine(1);
         fixture.step();
         assertEquals("paid", fixture.payout(second).get("status"));
