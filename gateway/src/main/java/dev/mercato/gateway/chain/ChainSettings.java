@@ -49,6 +49,12 @@ public record ChainSettings(long chainId, String name, List<URI> rpcUrls, String
         }
     }
 
+    /**
+     * The ledger counts nano-USDC; the token's smallest unit (USDC has 6 decimals, and a chain's
+     * token is checked to have them before it is scanned) is this many of them.
+     */
+    public static final long NANO_PER_TOKEN_UNIT = 1_000;
+
     /** Bounds on what configuration may ask for, so a typo cannot make a runaway scanner. */
     static final int MAX_CHAINS = 64;
     static final int MAX_RPC_URLS = 16;

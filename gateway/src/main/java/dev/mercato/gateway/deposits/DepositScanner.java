@@ -50,10 +50,8 @@ final class DepositScanner {
 
     /** USDC's decimals; a configured token with others is refused before anything is scanned. */
     static final int TOKEN_DECIMALS = 6;
-    /** Token base units (USDC: 6 decimals) to the ledger's nano-USDC (9 decimals). */
-    static final long NANO_PER_UNIT = 1_000;
     /** The largest deposit the ledger can hold, in token base units. */
-    static final long MAX_UNITS = Long.MAX_VALUE / NANO_PER_UNIT;
+    static final long MAX_UNITS = Long.MAX_VALUE / ChainSettings.NANO_PER_TOKEN_UNIT;
     /** Where final deposits from unregistered addresses wait for an admin: the books show the money, owed to someone. */
     static final String UNASSIGNED_ACCOUNT = "liability:unassigned-deposits";
     static final AccountFlags UNASSIGNED_FLAGS = AccountFlags.USER;
@@ -253,7 +251,7 @@ final class DepositScanner {
                 return false;
             }
             long units = log.amountUnits().longValueExact();
-            long nano = Math.multiplyExact(units, NANO_PER_UNIT);
+            long nano = Math.multiplyExact(units, ChainSettings.NANO_PER_TOKEN_UNIT);
             Long accountId = owners.get(log.fromAddress());
             String credit = accountId == null ? UNASSIGNED_ACCOUNT : Billing.userAccount(accountId);
             if (accountId != null) {

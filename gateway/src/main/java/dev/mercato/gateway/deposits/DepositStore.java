@@ -5,6 +5,7 @@ import dev.mercato.gateway.chain.TransferLog;
 
 import dev.mercato.gateway.chain.TransferLog.DepositKey;
 import dev.mercato.gateway.chain.ChainLock;
+import dev.mercato.gateway.chain.ChainSettings;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import jakarta.inject.Singleton;
 
@@ -272,7 +273,7 @@ class DepositStore {
                                 where deposit.status = 'pending'""")) {
                         for (Sighting sighting : seen) {
                             bindDeposit(upsert, chainId, sighting.log(), sighting.amountUnits(),
-                                Math.multiplyExact(sighting.amountUnits(), DepositScanner.NANO_PER_UNIT),
+                                Math.multiplyExact(sighting.amountUnits(), ChainSettings.NANO_PER_TOKEN_UNIT),
                                 sighting.accountId());
                             upsert.setTimestamp(10, Timestamp.from(now));
                             upsert.addBatch();

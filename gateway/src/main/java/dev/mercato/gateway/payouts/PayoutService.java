@@ -8,6 +8,7 @@ import dev.mercato.gateway.error.ErrorCode;
 import dev.mercato.gateway.node.NodeDirectory;
 import dev.mercato.gateway.node.OperatorRow;
 import dev.mercato.gateway.payouts.PayoutStore.PayoutRow;
+import dev.mercato.ledger.AccountFlags;
 import dev.mercato.ledger.HoldRequest;
 import dev.mercato.ledger.InsufficientBalance;
 import dev.mercato.ledger.Ledger;
@@ -36,8 +37,6 @@ import java.util.regex.Pattern;
 @Singleton
 class PayoutService {
 
-    /** The ledger counts nano-USDC; USDC's smallest unit (6 decimals) is 1,000 of them. */
-    static final long NANO_PER_TOKEN_UNIT = 1_000;
     static final int MAX_IDEMPOTENCY_KEY_CHARS = 255;
     static final int DEFAULT_LIST_LIMIT = 100;
     static final int MAX_LIST_LIMIT = 500;
@@ -87,7 +86,7 @@ class PayoutService {
         ChainSettings chain = chain(body.chainId());
         String wallet = wallet(accountId, body.wallet());
         long amountNano = amount(body.amountUsdc());
-        long amountUnits = amountNano / NANO_PER_TOKEN_UNIT;
+        long amountUnits = amountNano / ChainSettings.NANO_PER_TOKEN_UNIT;
 
         UUID payoutId = TransferIds.of("payout", Long.toString(accountId), idempotencyKey);
         Optional<PayoutRow> earlier = store.find(payoutId);
@@ -98,6 +97,8 @@ class PayoutService {
         Instant now = clock.instant();
         HoldRequest hold = new HoldRequest(holdId, Billing.providerAccount(operator.id()), chain.assetAccount(), amountNano,
             now.plus(settings.holdExpiry()), HOLD_CODE, payoutId.toString());
+        // An operator that has served nothing yet has no account; with one, it is refused for its 0 USDC.
+        ledger.ensureAccount(hold.debitKey(), AccountFlags.PROVIDER);
         AtomicBoolean created = new AtomicBoolean();
         try {
             // The row and its hold commit together: a payout exists exactly when its amount is held.
@@ -117,11 +118,6 @@ class PayoutService {
             // The same key, asking for something else, got its hold in first: answer as a repeat would.
             return new Requested(repeat(store.find(payoutId).orElseThrow(() -> raced), operator, chain, wallet,
                 amountNano), false);
-        } catch (IllegalArgumentException noAccountYet) {
-            if (!noAccountYet.getMessage().startsWith("no ledger account")) {
-                throw noAccountYet;
-            }
-            throw insufficient(operator, 0, amountNano);
         }
         PayoutRow row = store.find(payoutId).orElseThrow();
         // Not created: the same key raced this request in, and the row says what it asked for.
@@ -199,7 +195,7 @@ class PayoutService {
         } catch (RuntimeException e) {
             amountNano = -1;
         }
-        if (amountNano <= 0 || amountNano % NANO_PER_TOKEN_UNIT != 0) {
+        if (amountNano <= 0 || amountNano % ChainSettings.NANO_PER_TOKEN_UNIT != 0) {
             throw new ApiError.Exception(ApiError.invalidParam("amountUsdc", "amountUsdc must be a positive USDC amount "
                 + "with at most 6 decimals, was " + (amountUsdc == null ? "missing" : "'" + amountUsdc + "'") + "."));
         }

@@ -1,5 +1,6 @@
 package dev.mercato.gateway.payouts;
 
+import dev.mercato.gateway.chain.ChainSettings;
 import dev.mercato.ledger.Usdc;
 import io.micronaut.context.annotation.ConfigurationProperties;
 
@@ -25,7 +26,7 @@ public record PayoutSettings(String minAmountUsdc, long gasLimit, long maxGasPri
 
     public PayoutSettings {
         long minNano = Usdc.parse(minAmountUsdc);
-        if (minNano <= 0 || minNano % PayoutService.NANO_PER_TOKEN_UNIT != 0) {
+        if (minNano <= 0 || minNano % ChainSettings.NANO_PER_TOKEN_UNIT != 0) {
             throw new IllegalArgumentException("mercato.payouts.min-amount-usdc must be a positive USDC amount with at "
                 + "most 6 decimals, was '" + minAmountUsdc + "'");
         }

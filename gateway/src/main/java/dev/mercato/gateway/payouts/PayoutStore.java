@@ -1,5 +1,6 @@
 package dev.mercato.gateway.payouts;
 
+import dev.mercato.gateway.chain.ChainSettings;
 import dev.mercato.gateway.chain.ChainLock;
 import io.micronaut.data.connection.jdbc.advice.DelegatingDataSource;
 import jakarta.inject.Singleton;
@@ -69,7 +70,7 @@ class PayoutStore {
             insert.setLong(4, chainId);
             insert.setString(5, toAddress);
             insert.setLong(6, amountUnits);
-            insert.setLong(7, Math.multiplyExact(amountUnits, PayoutService.NANO_PER_TOKEN_UNIT));
+            insert.setLong(7, Math.multiplyExact(amountUnits, ChainSettings.NANO_PER_TOKEN_UNIT));
             insert.setObject(8, holdId);
             insert.setTimestamp(9, Timestamp.from(now));
             return insert.executeUpdate() == 1;

@@ -1,6 +1,7 @@
 package dev.mercato.gateway.payouts;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.mercato.ledger.Usdc;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 
@@ -27,7 +28,7 @@ final class PayoutViews {
 
         static Payout of(PayoutStore.PayoutRow row) {
             return new Payout(row.id().toString(), row.operatorName(), row.chainId(), row.toAddress(),
-                dev.mercato.ledger.Usdc.format(row.amountNano()), row.status(), row.waitingFor(), row.failure(),
+                Usdc.format(row.amountNano()), row.status(), row.waitingFor(), row.failure(),
                 row.txHash(), row.blockNumber(), row.requestedAt(), row.sentAt(), row.resolvedAt());
         }
     }

@@ -36,8 +36,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(180)
 class PayoutTest {
 
-    private static final long NANO_PER_UNIT = 1_000;
-
     private PayoutFixture fixture;
 
     @AfterEach
