@@ -362,6 +362,165 @@ public final class Ledger {
     }
 
     /**
+     * One step of a lease: a hold on an account that a caller (a gateway) keeps so that it can
+     * admit requests from memory, and writes the requests' own holds afterwards, batched. In one
+     * transaction this voids the lease, reserves {@code holds} in list order (each judged as
+     * {@link #reserveAll} judges it, against the balance the void gave back plus whatever else is
+     * free), then reserves the next lease: as much of {@code nextLeaseMaxNano} as is still free.
+     * The account's counters never see the requests' holds beyond the lease that covered them, so
+     * a caller that admitted no more than the lease never has one refused.
+     *
+     * <p>Idempotent on the ids: run again, it finds the lease voided, the holds stored and the next
+     * lease made, and answers as before (a hold refused before is judged again). The commit does
+     * not wait for the WAL flush, as for {@link #reserveAll} and for the same reason.
+     *
+     * @throws TransferConflict if {@code nextLeaseId} exists with different accounts or code
+     * @throws LedgerFailure if the database failed; then nothing was written
+     * @throws IllegalArgumentException if the renewal is malformed, or {@code leaseId} names a
+     *     transfer that is not a lease of this account
+     */
+    public LeaseRenewed renewLease(LeaseRenewal renewal) {
+        Objects.requireNonNull(renewal.nextLeaseId(), "nextLeaseId");
+        Objects.requireNonNull(renewal.nextLeaseExpiresAt(), "nextLeaseExpiresAt");
+        if (renewal.nextLeaseMaxNano() < 0) {
+            throw new IllegalArgumentException("next lease must not be negative, was " + renewal.nextLeaseMaxNano());
+        }
+        requireBatchSize(Stream.concat(renewal.holds().stream(), Stream.of(renewal)).toList());
+        requireTransferFields(renewal.debitKey(), renewal.creditKey(), 1, LeaseRenewal.CODE, null);
+        List<HoldRequest> requests = renewal.holds();
+        int size = requests.size();
+        List<Outcome<Void>> checked = new ArrayList<>(Collections.nCopies(size, null));
+        for (int i = 0; i < size; i++) {
+            HoldRequest request = requests.get(i);
+            try {
+                Objects.requireNonNull(request.holdId(), "holdId");
+                Objects.requireNonNull(request.expiresAt(), "expiresAt");
+                requireTransferFields(request.debitKey(), request.creditKey(), request.amountNano(), request.code(),
+                    request.userData());
+                if (!request.debitKey().equals(renewal.debitKey()) || !request.creditKey().equals(renewal.creditKey())) {
+                    throw new IllegalArgumentException("hold " + request.holdId() + " is not from " + renewal.debitKey()
+                        + " to " + renewal.creditKey() + ", as its lease is");
+                }
+            } catch (IllegalArgumentException | NullPointerException e) {
+                checked.set(i, Outcome.refused(e));
+            }
+        }
+        return transactions.run("renew lease of " + renewal.debitKey(), connection -> {
+            List<Outcome<Void>> outcomes = new ArrayList<>(checked); // afresh on every attempt
+            Account debit = account(connection, renewal.debitKey());
+            Account credit = account(connection, renewal.creditKey());
+            List<UUID> ids = new ArrayList<>();
+            if (renewal.leaseId() != null) {
+                ids.add(renewal.leaseId());
+            }
+            ids.add(renewal.nextLeaseId());
+            requests.forEach(request -> ids.add(request.holdId()));
+            Transfer next = new Transfer(renewal.nextLeaseId(), debit, credit, 1, LeaseRenewal.CODE,
+                Transfer.Phase.PENDING, null, renewal.nextLeaseExpiresAt().truncatedTo(ChronoUnit.MICROS), null);
+            Postings.Locked locked = Postings.lock(connection, next.moves(0));
+            // Read after the lock: a sweep or an earlier run of this renewal has committed by now.
+            Map<UUID, Transfer> stored = findTransfers(connection, ids.stream().filter(Objects::nonNull).toList());
+            Instant now = now();
+            Map<Long, Counters> running = new TreeMap<>(locked.counters());
+            List<Transfer> inserted = new ArrayList<>();
+            List<Transfer> newHolds = new ArrayList<>();
+            List<Transfer.Move> moves = new ArrayList<>();
+            List<UUID> voided = new ArrayList<>();
+            Transfer earlierNext = stored.get(renewal.nextLeaseId());
+            if (earlierNext != null) {
+                String difference = new Transfer(next.id(), debit, credit, earlierNext.amountNano(), next.code(),
+                    next.phase(), null, next.expiresAt(), null).firstDifference(earlierNext);
+                if (difference != null) {
+                    throw new TransferConflict(next.id(), difference);
+                }
+            } else if (!next.expiresAt().isAfter(now)) {
+                throw new IllegalArgumentException("lease " + next.id() + " would expire at " + next.expiresAt()
+                    + ", which is not after now (" + now + ")");
+            }
+            boolean leaseWasLive = false;
+            if (renewal.leaseId() != null) {
+                Transfer lease = stored.get(renewal.leaseId());
+                if (lease == null || lease.phase() != Transfer.Phase.PENDING || !lease.code().equals(LeaseRenewal.CODE)
+                        || lease.debit().id() != debit.id() || lease.credit().id() != credit.id()) {
+                    throw new IllegalArgumentException("transfer " + renewal.leaseId() + " is not a lease of "
+                        + renewal.debitKey());
+                }
+                Transfer.Phase resolved = resolution(connection, lease.id());
+                // Voided with the next lease already made: an earlier run of this very step.
+                leaseWasLive = resolved == null || stored.containsKey(renewal.nextLeaseId());
+                if (resolved == null) {
+                    Transfer voiding = new Transfer(TransferIds.of(VOID_IDS, lease.id().toString()), debit, credit,
+                        lease.amountNano(), lease.code(), Transfer.Phase.VOID, lease.id(), null, null);
+                    List<Transfer.Move> voidMoves = voiding.moves(lease.amountNano());
+                    Postings.applyInMemory(locked, running, voidMoves);
+                    inserted.add(voiding);
+                    moves.addAll(voidMoves);
+                    voided.add(lease.id());
+                }
+            }
+            Map<UUID, Transfer> acceptedById = new HashMap<>();
+            for (int i = 0; i < size; i++) {
+                if (outcomes.get(i) != null) {
+                    continue;
+                }
+                HoldRequest request = requests.get(i);
+                Transfer hold = new Transfer(request.holdId(), debit, credit, request.amountNano(), request.code(),
+                    Transfer.Phase.PENDING, null, request.expiresAt().truncatedTo(ChronoUnit.MICROS), request.userData());
+                Transfer earlier = stored.containsKey(hold.id()) ? stored.get(hold.id()) : acceptedById.get(hold.id());
+                if (earlier != null) {
+                    String difference = hold.firstDifference(earlier);
+                    outcomes.set(i, difference == null ? Outcome.done(null)
+                        : Outcome.refused(new TransferConflict(hold.id(), difference)));
+                } else if (!hold.expiresAt().isAfter(now)) {
+                    outcomes.set(i, Outcome.refused(new IllegalArgumentException("hold " + hold.id()
+                        + " would expire at " + hold.expiresAt() + ", which is not after now (" + now + ")")));
+                } else {
+                    List<Transfer.Move> holdMoves = hold.moves(0);
+                    try {
+                        Postings.applyInMemory(locked, running, holdMoves);
+                        acceptedById.put(hold.id(), hold);
+                        inserted.add(hold);
+                        newHolds.add(hold);
+                        moves.addAll(holdMoves);
+                        outcomes.set(i, Outcome.done(null));
+                    } catch (InsufficientBalance e) {
+                        outcomes.set(i, Outcome.refused(e));
+                    }
+                }
+            }
+            long nextNano;
+            if (earlierNext != null) {
+                nextNano = earlierNext.amountNano();
+            } else {
+                Counters after = running.get(debit.id());
+                long freeNano = debit.flags().debitsMustNotExceedCredits()
+                    ? Math.max(0, Math.subtractExact(after.creditsPosted(), after.debitExposure())) : Long.MAX_VALUE;
+                nextNano = Math.min(renewal.nextLeaseMaxNano(), freeNano);
+                if (nextNano > 0) {
+                    Transfer lease = new Transfer(next.id(), debit, credit, nextNano, next.code(), next.phase(), null,
+                        next.expiresAt(), null);
+                    List<Transfer.Move> leaseMoves = lease.moves(0);
+                    Postings.applyInMemory(locked, running, leaseMoves);
+                    inserted.add(lease);
+                    newHolds.add(lease);
+                    moves.addAll(leaseMoves);
+                }
+            }
+            if (inserted.isEmpty()) {
+                return new LeaseRenewed(outcomes, nextNano, leaseWasLive);
+            }
+            Writes writes = new Writes(now);
+            writes.commitWithoutWaitingForFlush();
+            writes.insertTransfers(inserted);
+            writes.deleteLiveHolds(voided);
+            writes.insertLiveHolds(newHolds);
+            Postings.stage(locked, moves, writes);
+            requireAllInserted(writes.execute(connection), inserted.size(), voided.size());
+            return new LeaseRenewed(outcomes, nextNano, leaseWasLive);
+        });
+    }
+
+    /**
      * Posts a hold with the actual cost and, in the same transaction, moves {@code shareNano} from
      * the hold's credit (clearing) account to {@code providerKey} and the rest to {@code feeKey}.
      * The posted amount is min(costNano, held): a cost above the hold posts the hold in full and

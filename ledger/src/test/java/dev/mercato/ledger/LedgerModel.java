@@ -20,7 +20,11 @@ final class LedgerModel {
     static final String EQUITY = "equity:dev-credit";
 
     /** What one delivery of an operation returned. */
-    sealed interface Outcome permits Done, Settled, Refused, Conflict, Invalid, NotPosted {
+    sealed interface Outcome permits Done, Settled, Refused, Conflict, Invalid, NotPosted, Leased {
+    }
+
+    /** What a lease step answered: each hold's outcome, the next lease's amount, whether the old lease was live. */
+    record Leased(List<Outcome> holds, long nextLeaseNano, boolean leaseWasLive) implements Outcome {
     }
 
     record Done() implements Outcome {
@@ -59,15 +63,17 @@ final class LedgerModel {
         final String credit;
         final long amountNano;
         final Instant expiresAt;
+        final boolean lease;
         HoldState state = HoldState.LIVE;
         Settlement settlement;
 
-        Hold(UUID id, String user, String credit, long amountNano, Instant expiresAt) {
+        Hold(UUID id, String user, String credit, long amountNano, Instant expiresAt, boolean lease) {
             this.id = id;
             this.user = user;
             this.credit = credit;
             this.amountNano = amountNano;
             this.expiresAt = expiresAt;
+            this.lease = lease;
         }
 
         boolean payout() {
@@ -81,7 +87,7 @@ final class LedgerModel {
     }
 
     /** An operation the simulation delivers: once, again (a duplicate), concurrently, or across a kill. */
-    sealed interface Op permits Fund, Withdraw, Reserve, Settle, Release, PayoutHold, PostPayout {
+    sealed interface Op permits Fund, Withdraw, Reserve, Settle, Release, PayoutHold, PostPayout, RenewLease {
         /** The consumer whose balance it touches, or null. */
         String user();
 
@@ -193,10 +199,32 @@ final class LedgerModel {
         }
     }
 
+    /** A lease step of {@code user}: the lease named voided, the holds taken, the next lease made. */
+    record RenewLease(UUID leaseId, String user, List<Reserve> holds, UUID nextLeaseId, long nextLeaseMaxNano,
+                      Instant nextLeaseExpiresAt) implements Op {
+        public Outcome expect(LedgerModel model) {
+            return model.renewLease(this);
+        }
+
+        public Outcome deliver(Ledger ledger) {
+            try {
+                LeaseRenewed renewed = ledger.renewLease(new LeaseRenewal(leaseId, user, CLEARING,
+                    holds.stream().map(Reserve::request).toList(), nextLeaseId, nextLeaseMaxNano, nextLeaseExpiresAt));
+                return new Leased(renewed.holds().stream().map(LedgerModel::outcomeOf).toList(),
+                    renewed.nextLeaseNano(), renewed.leaseWasLive());
+            } catch (TransferConflict conflict) {
+                return CONFLICT;
+            } catch (IllegalArgumentException invalid) {
+                return INVALID;
+            }
+        }
+    }
+
     private final Map<String, AccountFlags> flags = new LinkedHashMap<>();
     private final Map<String, Counters> counters = new LinkedHashMap<>();
     private final Map<UUID, Stored> transfers = new HashMap<>();
     private final Map<UUID, Hold> holds = new LinkedHashMap<>();
+    private final Map<String, UUID> currentLeases = new HashMap<>();
     private long transferRows;
     private Instant now;
 
@@ -238,7 +266,7 @@ final class LedgerModel {
         List<Hold> found = new ArrayList<>();
         for (Hold hold : holds.values()) {
             if ((user == null || hold.user.equals(user)) && (!liveOnly || hold.state == HoldState.LIVE)
-                && hold.payout() == payouts) {
+                && hold.payout() == payouts && !hold.lease) {
                 found.add(hold);
             }
         }
@@ -291,9 +319,66 @@ final class LedgerModel {
         move(user, userChange);
         move(CLEARING, new Counters(0, 0, amountNano, 0));
         transfers.put(holdId, transfer);
-        holds.put(holdId, new Hold(holdId, user, CLEARING, amountNano, expiresAt));
+        holds.put(holdId, new Hold(holdId, user, CLEARING, amountNano, expiresAt, false));
         transferRows++;
         return DONE;
+    }
+
+    /** The lease {@code user}'s last lease step made, or null when it made none. */
+    UUID currentLease(String user) {
+        return currentLeases.get(user);
+    }
+
+    Outcome renewLease(RenewLease step) {
+        Stored nextShape = new Stored(step.user(), CLEARING, 0, LeaseRenewal.CODE, "pending", step.nextLeaseExpiresAt(),
+            null);
+        Stored earlierNext = transfers.get(step.nextLeaseId());
+        if (earlierNext != null && !earlierNext.equals(new Stored(step.user(), CLEARING, earlierNext.amountNano(),
+                nextShape.code(), nextShape.phase(), nextShape.expiresAt(), null))) {
+            return CONFLICT;
+        }
+        if (earlierNext == null && !step.nextLeaseExpiresAt().isAfter(now)) {
+            return INVALID;
+        }
+        Hold lease = null;
+        if (step.leaseId() != null) {
+            lease = holds.get(step.leaseId());
+            if (lease == null || !lease.lease || !lease.user.equals(step.user())) {
+                return INVALID;
+            }
+        }
+        boolean leaseWasLive = false;
+        if (lease != null) {
+            leaseWasLive = lease.state == HoldState.LIVE || earlierNext != null;
+            if (lease.state == HoldState.LIVE) {
+                voidHold(lease);
+            }
+        }
+        List<Outcome> outcomes = new ArrayList<>();
+        for (Reserve hold : step.holds()) {
+            outcomes.add(reserve(hold.holdId(), hold.user(), hold.amountNano(), hold.expiresAt(), hold.userData()));
+        }
+        long nextNano;
+        if (earlierNext != null) {
+            nextNano = earlierNext.amountNano();
+        } else {
+            nextNano = Math.min(step.nextLeaseMaxNano(), Math.max(0, counters.get(step.user()).toBalance().availableNano()));
+            if (nextNano > 0) {
+                move(step.user(), new Counters(nextNano, 0, 0, 0));
+                move(CLEARING, new Counters(0, 0, nextNano, 0));
+                transfers.put(step.nextLeaseId(), new Stored(step.user(), CLEARING, nextNano, LeaseRenewal.CODE, "pending",
+                    step.nextLeaseExpiresAt(), null));
+                holds.put(step.nextLeaseId(), new Hold(step.nextLeaseId(), step.user(), CLEARING, nextNano,
+                    step.nextLeaseExpiresAt(), true));
+                transferRows++;
+            }
+        }
+        if (nextNano > 0) {
+            currentLeases.put(step.user(), step.nextLeaseId());
+        } else {
+            currentLeases.remove(step.user());
+        }
+        return new Leased(outcomes, nextNano, leaseWasLive);
     }
 
     Outcome reservePayout(UUID holdId, String provider, long amountNano, Instant expiresAt) {
@@ -316,7 +401,7 @@ final class LedgerModel {
         move(provider, providerChange);
         move(EQUITY, equityChange);
         transfers.put(holdId, transfer);
-        holds.put(holdId, new Hold(holdId, provider, EQUITY, amountNano, expiresAt));
+        holds.put(holdId, new Hold(holdId, provider, EQUITY, amountNano, expiresAt, false));
         transferRows++;
         return DONE;
     }
