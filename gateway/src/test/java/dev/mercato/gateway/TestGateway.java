@@ -51,6 +51,8 @@ public final class TestGateway implements AutoCloseable {
         properties.put("micronaut.server.port", -1);
         properties.put("mercato.admin.token", ADMIN_TOKEN);
         properties.put("mercato.dev.credit-enabled", true);
+        // Tests read ledger balances once every hold is resolved: an unused lease goes back 0.2 s after its last request.
+        properties.put("mercato.billing.lease-idle", "200ms");
         properties.putAll(settings);
         ApplicationContext context = ApplicationContext.builder().properties(properties).start();
         return new TestGateway(context.getBean(EmbeddedServer.class).start());

@@ -26,20 +26,20 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 
 /**
- * The money steps of the request path: reserve a request's maximum cost before it is
- * forwarded, then post what it actually cost (split between the serving operator and the
- * platform) or release it untouched. Reserves and settles go through group commit: whatever
- * arrives while one ledger transaction runs is written by the next one, so a busy account
- * costs one row lock and one commit per batch rather than per request. Settles also linger a
- * little to fill their batch: they run after the answer was sent, and every settle written
- * alone is a commit and a row lock that a reserve, which a consumer is waiting for, has to
- * queue behind. Ledger calls never run on an event loop.
+ * The money steps of the request path: admit a request's maximum cost before it is forwarded,
+ * then post what it actually cost (split between the serving operator and the platform) or
+ * release it untouched. Admission comes from the gateway's lease of the account ({@link Leases}):
+ * in memory when the lease covers it, so a consumer waits for no database round trip, with the
+ * request's own hold written a moment later. Settles go through group commit: whatever arrives
+ * while one ledger transaction runs is written by the next one, and each lingers a little to fill
+ * its batch, since nobody waits for it. Ledger calls never run on an event loop.
  */
 @Singleton
 @Context // creates the system accounts at start-up, before any request or admin call needs them
@@ -52,6 +52,10 @@ public class Billing {
     public static final String DEV_CREDIT_SOURCE = "equity:dev-credit";
     /** A hold outlives the request's deadline by this much before the sweeper may void it. */
     static final Duration HOLD_GRACE = Duration.ofMinutes(2);
+    /** A lease's expiry: far beyond the idle time after which it is given back, so only a gone gateway's expires. */
+    static final Duration LEASE_TTL = Duration.ofMinutes(10);
+    /** How long shutting down waits for the last holds to be written and the leases given back. */
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     /** Known ledger accounts, so each is created once per gateway rather than once per request. */
     private static final int MAX_KNOWN_ACCOUNTS = 1_000_000;
 
@@ -60,13 +64,17 @@ public class Billing {
     private final ExecutorService blockingExecutor;
     private final Clock clock;
     private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
-    private final GroupCommit<HoldRequest, Void> reserves;
+    private final Leases leases;
     private final GroupCommit<SettleRequest, Settlement> settles;
 
     public Billing(Ledger ledger, PriceBook prices, @Named(TaskExecutors.BLOCKING) ExecutorService blockingExecutor,
                    Clock clock, @Value("${mercato.billing.max-batch:256}") int maxBatch,
                    @Value("${mercato.billing.max-queued:10000}") int maxQueued,
-                   @Value("${mercato.billing.settle-linger:20ms}") Duration settleLinger) {
+                   @Value("${mercato.billing.settle-linger:20ms}") Duration settleLinger,
+                   @Value("${mercato.billing.lease-linger:20ms}") Duration leaseLinger,
+                   @Value("${mercato.billing.lease-idle:5s}") Duration leaseIdle,
+                   @Value("${mercato.billing.lease-requests:16}") int leaseRequests,
+                   @Value("${mercato.billing.lease-max-usdc:10}") String leaseMaxUsdc) {
         this.ledger = ledger;
         this.prices = prices;
         this.blockingExecutor = blockingExecutor;
@@ -74,18 +82,17 @@ public class Billing {
         ledger.ensureAccount(CLEARING, AccountFlags.SYSTEM);
         ledger.ensureAccount(FEE, AccountFlags.SYSTEM);
         ledger.ensureAccount(DEV_CREDIT_SOURCE, AccountFlags.SOURCE);
-        int batch = Math.min(maxBatch, Ledger.MAX_BATCH);
-        // A request waits for its reserve, so reserves never linger; nobody waits for a settle.
-        this.reserves = new GroupCommit<>("ledger-reserves", batch, maxQueued, Duration.ZERO, ledger::reserveAll,
-            blockingExecutor);
-        this.settles = new GroupCommit<>("ledger-settles", batch, maxQueued, settleLinger, ledger::settleAll,
-            blockingExecutor);
+        this.leases = new Leases(ledger, CLEARING, blockingExecutor, clock, new LeaseSettings(leaseLinger, leaseIdle,
+            leaseRequests, Usdc.parse(leaseMaxUsdc), LEASE_TTL), maxQueued);
+        // Nobody waits for a settle, so each lingers to share its transaction.
+        this.settles = new GroupCommit<>("ledger-settles", Math.min(maxBatch, Ledger.MAX_BATCH), maxQueued,
+            settleLinger, ledger::settleAll, blockingExecutor);
     }
 
     /** Writes what is queued, then stops taking more. */
     @PreDestroy
     void close() {
-        reserves.close();
+        leases.close(CLOSE_TIMEOUT);
         settles.close();
     }
 
@@ -120,12 +127,16 @@ public class Billing {
         ModelPrice price = quote.price();
         long maxCostNano = quote.maxCostNano();
         String account = userAccount(accountId);
-        Hold hold = new Hold(TransferIds.of("hold", requestId), account, price, maxCostNano);
-        HoldRequest request = new HoldRequest(hold.holdId(), account, CLEARING, maxCostNano,
+        UUID holdId = TransferIds.of("hold", requestId);
+        HoldRequest request = new HoldRequest(holdId, account, CLEARING, maxCostNano,
             clock.instant().plus(deadline).plus(HOLD_GRACE), "inference", requestId);
         return ensure(account, AccountFlags.USER)
-            .thenCompose(known -> reserves.submit(request))
-            .handle((done, failure) -> {
+            .thenCompose(known -> {
+                Leases.Admission admission = leases.admit(request);
+                Hold hold = new Hold(holdId, account, price, maxCostNano, admission.stored());
+                return admission.admitted().thenApply(admitted -> hold);
+            })
+            .handle((hold, failure) -> {
                 if (failure == null) {
                     return hold;
                 }
@@ -145,6 +156,11 @@ public class Billing {
             });
     }
 
+    /** What this gateway's lease of the account keeps for its next requests: the consumer's money, not yet spent. */
+    public long leasedUnusedNano(long accountId) {
+        return leases.unusedNano(userAccount(accountId));
+    }
+
     /**
      * Charges what the request actually used at the price of its admission, credits the operator
      * its share and the platform the rest; a request that used nothing is released instead.
@@ -157,7 +173,8 @@ public class Billing {
         }
         long shareNano = Pricing.providerShareNano(hold.chargedNano(usage), hold.price().providerShareBps());
         String provider = providerAccount(operatorId);
-        return ensure(provider, AccountFlags.PROVIDER)
+        return hold.stored()
+            .thenCompose(stored -> ensure(provider, AccountFlags.PROVIDER))
             .thenCompose(known -> settles.submit(new SettleRequest(hold.holdId(), costNano, provider, FEE, shareNano)))
             .thenApply(settlement -> {
                 if (settlement.overageNano() > 0) {
@@ -175,7 +192,7 @@ public class Billing {
 
     /** Releases a hold without charge: the request failed before producing anything billable. Completes with 0. */
     public CompletableFuture<Long> release(Hold hold) {
-        return CompletableFuture.supplyAsync(() -> {
+        return hold.stored().thenApplyAsync(stored -> {
                 ledger.release(hold.holdId());
                 return 0L;
             }, blockingExecutor)
