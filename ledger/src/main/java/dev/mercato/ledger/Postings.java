@@ -30,7 +30,7 @@ final class Postings {
     /** The advisory lock key held by whoever folds deltas into batched account rows. */
     static final long FOLD_LOCK_KEY = 0x6c65_6467_6572_0001L;
 
-    /** How long a transaction waits for a row or fold lock before it gives up (a named bound on lock waits). */
+    /** How long a statement waits for a row or fold lock before it fails: the connections' lock_timeout ({@link Ledger#CONNECTION_INIT_SQL}). */
     static final int LOCK_WAIT_SECONDS = 10;
 
     private Postings() {
@@ -61,7 +61,6 @@ final class Postings {
         try (PreparedStatement select = connection.prepareStatement("""
                 select id, debits_pending, debits_posted, credits_pending, credits_posted
                 from ledger_account where id = any (?) order by id for no key update""")) {
-            select.setQueryTimeout(LOCK_WAIT_SECONDS);
             select.setArray(1, connection.createArrayOf("bigint", ids));
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
@@ -238,7 +237,6 @@ final class Postings {
                 update ledger_account set debits_pending = debits_pending + ?, debits_posted = debits_posted + ?,
                     credits_pending = credits_pending + ?, credits_posted = credits_posted + ?
                 where id = ?""")) {
-            update.setQueryTimeout(LOCK_WAIT_SECONDS);
             for (Map.Entry<Long, Counters> entry : sums.entrySet()) {
                 Counters sum = entry.getValue();
                 update.setLong(1, sum.debitsPending());
@@ -280,7 +278,6 @@ final class Postings {
 
     private static void takeFoldLock(Connection connection) throws SQLException {
         try (PreparedStatement lock = connection.prepareStatement("select pg_advisory_xact_lock(?)")) {
-            lock.setQueryTimeout(LOCK_WAIT_SECONDS);
             lock.setLong(1, FOLD_LOCK_KEY);
             lock.execute();
         }

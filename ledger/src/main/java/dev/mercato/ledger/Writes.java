@@ -264,7 +264,6 @@ final class Writes {
         parameters.addAll(counterParameters);
         boolean guess = !addedAccountIds.isEmpty();
         try (PreparedStatement statement = connection.prepareStatement(String.join(";\n", statements))) {
-            statement.setQueryTimeout(Postings.LOCK_WAIT_SECONDS);
             for (int i = 0; i < parameters.size(); i++) {
                 if (parameters.get(i) instanceof TypedArray(String type, Object[] values)) {
                     statement.setArray(i + 1, connection.createArrayOf(type, values));

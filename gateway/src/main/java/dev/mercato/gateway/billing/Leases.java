@@ -148,7 +148,7 @@ final class Leases {
         /** Not admitted: waiting for a step made at once. */
         private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
         private boolean stepping;
-        /** A step that judges waiting holds runs: until it ends, nothing is admitted from memory. */
+        /** A step that judges waiting holds, or ends the lease, runs: until it ends, nothing is admitted from memory. */
         private boolean judging;
         private ScheduledFuture<?> scheduled;
         private long scheduledAtNanos;
@@ -249,10 +249,12 @@ final class Leases {
                         judged.add(waiting.poll());
                     }
                 }
-                judging = !judged.isEmpty();
-                // What the lease keeps for holds admitted while this step runs; none are while it judges.
-                floorNano = judging ? 0 : leaseNano - steppingNano;
                 boolean end = closing || (idle && admitted.isEmpty() && waiting.isEmpty() && judged.isEmpty());
+                // A step that judges holds, or ends the lease, admits nothing from memory while it runs:
+                // the remainder it hands to the judged holds, or gives back, is not there to admit from.
+                judging = !judged.isEmpty() || end;
+                // What the lease keeps for holds admitted while this step runs.
+                floorNano = judging ? 0 : leaseNano - steppingNano;
                 long maxNano = end ? 0 : judging ? targetNano : Math.max(floorNano, targetNano);
                 List<HoldRequest> holds = new ArrayList<>();
                 fromLease.forEach(pending -> holds.add(pending.hold()));
