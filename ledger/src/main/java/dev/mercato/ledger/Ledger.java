@@ -449,10 +449,8 @@ public final class Ledger {
                     throw new IllegalArgumentException("transfer " + renewal.leaseId() + " is not a lease of "
                         + renewal.debitKey());
                 }
-                Transfer.Phase resolved = resolution(connection, lease.id());
-                // Voided with the next lease already made: an earlier run of this very step.
-                leaseWasLive = resolved == null || stored.containsKey(renewal.nextLeaseId());
-                if (resolved == null) {
+                if (resolution(connection, lease.id()) == null) {
+                    leaseWasLive = true;
                     Transfer voiding = new Transfer(TransferIds.of(VOID_IDS, lease.id().toString()), debit, credit,
                         lease.amountNano(), lease.code(), Transfer.Phase.VOID, lease.id(), null, null);
                     List<Transfer.Move> voidMoves = voiding.moves(lease.amountNano());

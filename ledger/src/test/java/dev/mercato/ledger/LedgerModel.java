@@ -349,7 +349,7 @@ final class LedgerModel {
         }
         boolean leaseWasLive = false;
         if (lease != null) {
-            leaseWasLive = lease.state == HoldState.LIVE || earlierNext != null;
+            leaseWasLive = lease.state == HoldState.LIVE;
             if (lease.state == HoldState.LIVE) {
                 voidHold(lease);
             }

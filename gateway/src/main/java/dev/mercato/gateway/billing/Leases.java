@@ -265,14 +265,28 @@ final class Leases {
                 stepping = true;
             }
             LeaseRenewed renewed;
+            boolean retried = false;
             try {
-                renewed = renewWithOneRetry(renewal);
+                try {
+                    renewed = ledger.renewLease(renewal);
+                } catch (LedgerFailure first) {
+                    // The step may have committed with its answer lost: the same ids make running it again safe.
+                    LOG.warn("lease step of {} failed; trying it once more in {}", accountKey, RETRY_AFTER, first);
+                    Thread.sleep(RETRY_AFTER);
+                    retried = true;
+                    renewed = ledger.renewLease(renewal);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failed(fromLease, judged, new LedgerFailure("interrupted while retrying a lease step", e));
+                return;
             } catch (RuntimeException e) {
-                failed(renewal, fromLease, judged, e);
+                failed(fromLease, judged, e);
                 return;
             }
             synchronized (this) {
-                if (renewal.leaseId() != null && !renewed.leaseWasLive()) {
+                // A run again finds the lease voided by the first one, if that one committed.
+                if (renewal.leaseId() != null && !renewed.leaseWasLive() && !retried) {
                     LOG.error("lease {} of {} was voided before this gateway renewed it (swept after it expired?); its "
                         + "holds were judged against the free balance instead", renewal.leaseId(), accountKey);
                 }
@@ -309,24 +323,8 @@ final class Leases {
             }
         }
 
-        private LeaseRenewed renewWithOneRetry(LeaseRenewal renewal) {
-            try {
-                return ledger.renewLease(renewal);
-            } catch (LedgerFailure first) {
-                // The step may have committed with its answer lost: the same ids make running it again safe.
-                LOG.warn("lease step of {} failed; trying it once more in {}", accountKey, RETRY_AFTER, first);
-                try {
-                    Thread.sleep(RETRY_AFTER);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw first;
-                }
-                return ledger.renewLease(renewal);
-            }
-        }
-
         /** Nothing of the step was written: the lease stands as it was, its admitted holds are charged nothing. */
-        private void failed(LeaseRenewal renewal, List<Pending> fromLease, List<Pending> judged, RuntimeException e) {
+        private void failed(List<Pending> fromLease, List<Pending> judged, RuntimeException e) {
             LOG.error("lease step of {} failed: {} admitted request(s) will be charged nothing, {} waiting one(s) are "
                 + "refused", accountKey, fromLease.size(), judged.size(), e);
             synchronized (this) {
