@@ -280,18 +280,7 @@ public final class Ledger {
     public List<Outcome<Void>> reserveAll(List<HoldRequest> requests) {
         requireBatchSize(requests);
         int size = requests.size();
-        List<Outcome<Void>> checked = new ArrayList<>(Collections.nCopies(size, null));
-        for (int i = 0; i < size; i++) {
-            HoldRequest request = requests.get(i);
-            try {
-                Objects.requireNonNull(request.holdId(), "holdId");
-                Objects.requireNonNull(request.expiresAt(), "expiresAt");
-                requireTransferFields(request.debitKey(), request.creditKey(), request.amountNano(), request.code(),
-                    request.userData());
-            } catch (IllegalArgumentException | NullPointerException e) {
-                checked.set(i, Outcome.refused(e));
-            }
-        }
+        List<Outcome<Void>> checked = checkHoldRequests(requests, null);
         return transactions.run("reserve " + size + " hold(s)", (connection, firstAttempt) -> {
             List<Outcome<Void>> outcomes = new ArrayList<>(checked); // afresh on every attempt
             Transfer[] holds = new Transfer[size];
@@ -323,44 +312,18 @@ public final class Ledger {
             Map<UUID, Transfer> stored = findTransfers(connection,
                 Arrays.stream(holds).filter(Objects::nonNull).map(Transfer::id).toList());
             Instant now = now();
-            Map<Long, Counters> running = new TreeMap<>(locked.counters());
-            Map<UUID, Transfer> acceptedById = new HashMap<>();
-            List<Transfer> accepted = new ArrayList<>();
-            List<Transfer.Move> acceptedMoves = new ArrayList<>();
+            HoldJudge judge = new HoldJudge(stored, now, locked, new TreeMap<>(locked.counters()));
             for (int i = 0; i < size; i++) {
-                Transfer hold = holds[i];
-                if (hold == null) {
-                    continue;
-                }
-                // In list order, as separate calls would go: a repeat of an admitted hold is its replay,
-                // a repeat of a refused one is judged again against the balance at its place.
-                Transfer earlier = stored.containsKey(hold.id()) ? stored.get(hold.id()) : acceptedById.get(hold.id());
-                if (earlier != null) {
-                    String difference = hold.firstDifference(earlier);
-                    outcomes.set(i, difference == null ? Outcome.done(null)
-                        : Outcome.refused(new TransferConflict(hold.id(), difference)));
-                } else if (!hold.expiresAt().isAfter(now)) {
-                    outcomes.set(i, Outcome.refused(new IllegalArgumentException("hold " + hold.id()
-                        + " would expire at " + hold.expiresAt() + ", which is not after now (" + now + ")")));
-                } else {
-                    List<Transfer.Move> moves = hold.moves(0);
-                    try {
-                        Postings.applyInMemory(locked, running, moves);
-                        acceptedById.put(hold.id(), hold);
-                        accepted.add(hold);
-                        acceptedMoves.addAll(moves);
-                        outcomes.set(i, Outcome.done(null));
-                    } catch (InsufficientBalance e) {
-                        outcomes.set(i, Outcome.refused(e));
-                    }
+                if (holds[i] != null) {
+                    outcomes.set(i, judge.judge(holds[i]));
                 }
             }
             Writes writes = new Writes(now);
             writes.commitWithoutWaitingForFlush();
-            writes.insertTransfers(accepted);
-            writes.insertLiveHolds(accepted);
-            Postings.stage(locked, acceptedMoves, writes);
-            requireAllInserted(writes.execute(connection), accepted.size(), 0);
+            writes.insertTransfers(judge.accepted);
+            writes.insertLiveHolds(judge.accepted);
+            Postings.stage(locked, judge.acceptedMoves, writes);
+            requireAllInserted(writes.execute(connection), judge.accepted.size(), 0);
             return outcomes;
         });
     }
@@ -393,22 +356,7 @@ public final class Ledger {
         requireTransferFields(renewal.debitKey(), renewal.creditKey(), 1, LeaseRenewal.CODE, null);
         List<HoldRequest> requests = renewal.holds();
         int size = requests.size();
-        List<Outcome<Void>> checked = new ArrayList<>(Collections.nCopies(size, null));
-        for (int i = 0; i < size; i++) {
-            HoldRequest request = requests.get(i);
-            try {
-                Objects.requireNonNull(request.holdId(), "holdId");
-                Objects.requireNonNull(request.expiresAt(), "expiresAt");
-                requireTransferFields(request.debitKey(), request.creditKey(), request.amountNano(), request.code(),
-                    request.userData());
-                if (!request.debitKey().equals(renewal.debitKey()) || !request.creditKey().equals(renewal.creditKey())) {
-                    throw new IllegalArgumentException("hold " + request.holdId() + " is not from " + renewal.debitKey()
-                        + " to " + renewal.creditKey() + ", as its lease is");
-                }
-            } catch (IllegalArgumentException | NullPointerException e) {
-                checked.set(i, Outcome.refused(e));
-            }
-        }
+        List<Outcome<Void>> checked = checkHoldRequests(requests, renewal);
         return transactions.run("renew lease of " + renewal.debitKey(), connection -> {
             List<Outcome<Void>> outcomes = new ArrayList<>(checked); // afresh on every attempt
             Account debit = account(connection, renewal.debitKey());
@@ -460,36 +408,18 @@ public final class Ledger {
                     voided.add(lease.id());
                 }
             }
-            Map<UUID, Transfer> acceptedById = new HashMap<>();
+            HoldJudge judge = new HoldJudge(stored, now, locked, running);
             for (int i = 0; i < size; i++) {
-                if (outcomes.get(i) != null) {
-                    continue;
-                }
-                HoldRequest request = requests.get(i);
-                Transfer hold = new Transfer(request.holdId(), debit, credit, request.amountNano(), request.code(),
-                    Transfer.Phase.PENDING, null, request.expiresAt().truncatedTo(ChronoUnit.MICROS), request.userData());
-                Transfer earlier = stored.containsKey(hold.id()) ? stored.get(hold.id()) : acceptedById.get(hold.id());
-                if (earlier != null) {
-                    String difference = hold.firstDifference(earlier);
-                    outcomes.set(i, difference == null ? Outcome.done(null)
-                        : Outcome.refused(new TransferConflict(hold.id(), difference)));
-                } else if (!hold.expiresAt().isAfter(now)) {
-                    outcomes.set(i, Outcome.refused(new IllegalArgumentException("hold " + hold.id()
-                        + " would expire at " + hold.expiresAt() + ", which is not after now (" + now + ")")));
-                } else {
-                    List<Transfer.Move> holdMoves = hold.moves(0);
-                    try {
-                        Postings.applyInMemory(locked, running, holdMoves);
-                        acceptedById.put(hold.id(), hold);
-                        inserted.add(hold);
-                        newHolds.add(hold);
-                        moves.addAll(holdMoves);
-                        outcomes.set(i, Outcome.done(null));
-                    } catch (InsufficientBalance e) {
-                        outcomes.set(i, Outcome.refused(e));
-                    }
+                if (outcomes.get(i) == null) {
+                    HoldRequest request = requests.get(i);
+                    outcomes.set(i, judge.judge(new Transfer(request.holdId(), debit, credit, request.amountNano(),
+                        request.code(), Transfer.Phase.PENDING, null, request.expiresAt().truncatedTo(ChronoUnit.MICROS),
+                        request.userData())));
                 }
             }
+            inserted.addAll(judge.accepted);
+            newHolds.addAll(judge.accepted);
+            moves.addAll(judge.acceptedMoves);
             long nextNano;
             if (earlierNext != null) {
                 nextNano = earlierNext.amountNano();
@@ -520,6 +450,51 @@ public final class Ledger {
             requireAllInserted(writes.execute(connection), inserted.size(), voided.size());
             return new LeaseRenewed(outcomes, nextNano, leaseWasLive);
         });
+    }
+
+    /**
+     * Judges new holds one by one under the account locks, in list order as separate calls would
+     * go: a repeat of a stored or just-admitted hold is its replay (or a conflict), a hold that
+     * would already have expired is refused, and the rest are admitted against {@code running}
+     * while the balance covers them. A repeat of a refused hold is judged again at its place.
+     */
+    private static final class HoldJudge {
+        private final Map<UUID, Transfer> stored;
+        private final Instant now;
+        private final Postings.Locked locked;
+        private final Map<Long, Counters> running;
+        private final Map<UUID, Transfer> acceptedById = new HashMap<>();
+        final List<Transfer> accepted = new ArrayList<>();
+        final List<Transfer.Move> acceptedMoves = new ArrayList<>();
+
+        HoldJudge(Map<UUID, Transfer> stored, Instant now, Postings.Locked locked, Map<Long, Counters> running) {
+            this.stored = stored;
+            this.now = now;
+            this.locked = locked;
+            this.running = running;
+        }
+
+        Outcome<Void> judge(Transfer hold) {
+            Transfer earlier = stored.containsKey(hold.id()) ? stored.get(hold.id()) : acceptedById.get(hold.id());
+            if (earlier != null) {
+                String difference = hold.firstDifference(earlier);
+                return difference == null ? Outcome.done(null) : Outcome.refused(new TransferConflict(hold.id(), difference));
+            }
+            if (!hold.expiresAt().isAfter(now)) {
+                return Outcome.refused(new IllegalArgumentException("hold " + hold.id() + " would expire at "
+                    + hold.expiresAt() + ", which is not after now (" + now + ")"));
+            }
+            List<Transfer.Move> moves = hold.moves(0);
+            try {
+                Postings.applyInMemory(locked, running, moves);
+            } catch (InsufficientBalance e) {
+                return Outcome.refused(e);
+            }
+            acceptedById.put(hold.id(), hold);
+            accepted.add(hold);
+            acceptedMoves.addAll(moves);
+            return Outcome.done(null);
+        }
     }
 
     /**
@@ -1111,6 +1086,31 @@ public final class Ledger {
             throw new IllegalArgumentException("user data is limited to " + MAX_USER_DATA_CHARS + " characters, was "
                 + userData.length());
         }
+    }
+
+    /**
+     * The refusals of malformed hold requests, before any database work: null where a request is
+     * well formed. With a {@code lease}, each hold must also be between the lease's own accounts.
+     */
+    private static List<Outcome<Void>> checkHoldRequests(List<HoldRequest> requests, LeaseRenewal lease) {
+        List<Outcome<Void>> checked = new ArrayList<>(Collections.nCopies(requests.size(), null));
+        for (int i = 0; i < requests.size(); i++) {
+            HoldRequest request = requests.get(i);
+            try {
+                Objects.requireNonNull(request.holdId(), "holdId");
+                Objects.requireNonNull(request.expiresAt(), "expiresAt");
+                requireTransferFields(request.debitKey(), request.creditKey(), request.amountNano(), request.code(),
+                    request.userData());
+                if (lease != null
+                        && (!request.debitKey().equals(lease.debitKey()) || !request.creditKey().equals(lease.creditKey()))) {
+                    throw new IllegalArgumentException("hold " + request.holdId() + " is not from " + lease.debitKey()
+                        + " to " + lease.creditKey() + ", as its lease is");
+                }
+            } catch (IllegalArgumentException | NullPointerException e) {
+                checked.set(i, Outcome.refused(e));
+            }
+        }
+        return checked;
     }
 
     private static void requireBatchSize(List<?> requests) {
