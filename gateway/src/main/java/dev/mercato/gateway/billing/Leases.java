@@ -198,6 +198,9 @@ final class Leases {
             if (stepping) {
                 return; // the running step schedules the next when it ends
             }
+            if (timer.isShutdown()) {
+                return; // closed and past its timeout: the sweeper voids what is left when it expires
+            }
             long dueNanos = System.nanoTime() + delay.toNanos();
             if (scheduled != null && !scheduled.isDone()) {
                 if (scheduledAtNanos <= dueNanos) {
