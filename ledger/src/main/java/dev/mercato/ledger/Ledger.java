@@ -352,7 +352,10 @@ public final class Ledger {
         if (renewal.nextLeaseMaxNano() < 0) {
             throw new IllegalArgumentException("next lease must not be negative, was " + renewal.nextLeaseMaxNano());
         }
-        requireBatchSize(Stream.concat(renewal.holds().stream(), Stream.of(renewal)).toList());
+        if (renewal.holds().size() >= MAX_BATCH) {
+            throw new IllegalArgumentException("a lease step takes at most " + (MAX_BATCH - 1) + " holds, got "
+                + renewal.holds().size());
+        }
         requireTransferFields(renewal.debitKey(), renewal.creditKey(), 1, LeaseRenewal.CODE, null);
         List<HoldRequest> requests = renewal.holds();
         int size = requests.size();

@@ -330,11 +330,10 @@ final class LedgerModel {
     }
 
     Outcome renewLease(RenewLease step) {
-        Stored nextShape = new Stored(step.user(), CLEARING, 0, LeaseRenewal.CODE, "pending", step.nextLeaseExpiresAt(),
-            null);
         Stored earlierNext = transfers.get(step.nextLeaseId());
+        // The next lease's amount is the ledger's to choose, so a stored one is compared on everything else.
         if (earlierNext != null && !earlierNext.equals(new Stored(step.user(), CLEARING, earlierNext.amountNano(),
-                nextShape.code(), nextShape.phase(), nextShape.expiresAt(), null))) {
+                LeaseRenewal.CODE, "pending", step.nextLeaseExpiresAt(), null))) {
             return CONFLICT;
         }
         if (earlierNext == null && !step.nextLeaseExpiresAt().isAfter(now)) {
